@@ -1,0 +1,3 @@
+from cch_devstack.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,333 @@
+"""Idempotent consumer: inbox row + effect in one transaction, offsets committed after it."""
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.abc import ConsumerRebalanceListener
+from aiokafka.errors import KafkaError
+from cch_contracts import CloudEvent, EventPayload, dlq_topic
+from cch_observability.context import causation_id_var, correlation_id_var, traceparent_var
+from cch_observability.metrics import EVENTS_CONSUMED, EVENTS_DEAD_LETTERED
+from pydantic import ValidationError
+from sqlalchemy.exc import InterfaceError, OperationalError
+
+from cch_messaging.kafka import KafkaSettings
+from cch_messaging.uow import InboxEntry, MessagingUnitOfWork
+
+log = logging.getLogger("cch.consumer")
+
+Handler = Callable[[MessagingUnitOfWork, CloudEvent, Any], Awaitable[None]]
+_CLUSTER_CHECK_SECONDS = 1.0
+_TRANSIENT = (OperationalError, InterfaceError, ConnectionError, OSError)
+
+
+class PoisonEvent(Exception):
+    """An event that can never be applied: it goes straight to the dead-letter topic."""
+
+
+class HandlerRegistry:
+    """Maps event types to the handler that applies them."""
+
+    def __init__(self) -> None:
+        self._handlers: dict[str, tuple[type[EventPayload], Handler]] = {}
+
+    def on(self, model: type[EventPayload]) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            self._handlers[model.event_type] = (model, handler)
+            return handler
+
+        return register
+
+    def lookup(self, event_type: str) -> tuple[type[EventPayload], Handler] | None:
+        return self._handlers.get(event_type)
+
+    @property
+    def topics(self) -> tuple[str, ...]:
+        return tuple(sorted({m.topic for m, _ in self._handlers.values()}))
+
+    def __len__(self) -> int:
+        return len(self._handlers)
+
+
+@dataclass
+class _Decoded:
+    record: ConsumerRecord[bytes, bytes]
+    event: CloudEvent | None
+    payload: Any
+    handler: Handler | None
+    error: str | None
+
+    @property
+    def entry(self) -> InboxEntry:
+        assert self.event is not None
+        return InboxEntry(
+            self.event.id,
+            self.event.type,
+            self.record.topic,
+            self.record.partition,
+            self.record.offset,
+        )
+
+
+def _decode(record: ConsumerRecord[bytes, bytes], registry: HandlerRegistry) -> _Decoded:
+    try:
+        event = CloudEvent.model_validate(json.loads(record.value or b""))
+    except (ValueError, ValidationError) as exc:
+        return _Decoded(record, None, None, None, f"undecodable CloudEvent: {type(exc).__name__}")
+    found = registry.lookup(event.type)
+    if found is None:
+        return _Decoded(record, event, None, None, None)
+    model, handler = found
+    try:
+        payload = model.model_validate(event.data)
+    except ValidationError as exc:
+        return _Decoded(record, event, None, None, f"payload invalid for {event.type}: {exc}")
+    return _Decoded(record, event, payload, handler, None)
+
+
+class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
+    """A partition with no committed offset (new group, or a broker that lost its state) replays."""
+
+    def __init__(self, consumer: AIOKafkaConsumer, owner: "EventConsumer") -> None:
+        self._consumer = consumer
+        self._owner = owner
+
+    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        log.info("consumer: partitions revoked %s", sorted(str(tp) for tp in revoked))
+
+    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        for tp in assigned:
+            stale = self._owner.replay_pending(tp)
+            if stale or await self._consumer.committed(tp) is None:
+                await self._consumer.seek_to_beginning(tp)
+                self._owner.mark_replayed(tp)
+        log.info("consumer: partitions assigned %s", sorted(str(tp) for tp in assigned))
+
+
+class EventConsumer:
+    """Applies each event once per consumer group; failures retry, then go to `<topic>.dlq`."""
+
+    def __init__(
+        self,
+        *,
+        group: str,
+        registry: HandlerRegistry,
+        uow_factory: Callable[[], MessagingUnitOfWork],
+        kafka: KafkaSettings,
+        topics: tuple[str, ...] | None = None,
+        max_attempts: int = 5,
+        retry_backoff_seconds: float = 0.1,
+        max_batch: int = 500,
+    ) -> None:
+        self.group = group
+        self._registry = registry
+        self._uow_factory = uow_factory
+        self._kafka = kafka
+        self._topics = topics or registry.topics
+        self._max_attempts = max_attempts
+        self._retry_backoff = retry_backoff_seconds
+        self._max_batch = max_batch
+        self._consumer: AIOKafkaConsumer | None = None
+        self._dlq_producer: AIOKafkaProducer | None = None
+        self._stopping = False
+        self.connected = False
+        self._cluster_id: str | None = None
+        self._cluster_checked = 0.0
+        self._cluster_generation = 0
+        self._replayed: dict[TopicPartition, int] = {}
+
+    def replay_pending(self, tp: TopicPartition) -> bool:
+        return self._cluster_generation > 0 and self._replayed.get(tp) != self._cluster_generation
+
+    def mark_replayed(self, tp: TopicPartition) -> None:
+        self._replayed[tp] = self._cluster_generation
+
+    async def _check_cluster(self) -> None:
+        """A different cluster id means a broker that lost its logs (Tansu is memory-only):
+        offsets from before mean nothing there, so replay from the start; the inbox dedupes."""
+        now = time.monotonic()
+        if now - self._cluster_checked < _CLUSTER_CHECK_SECONDS or self._consumer is None:
+            return
+        self._cluster_checked = now
+        admin = self._kafka.admin()
+        try:
+            await admin.start()
+            cluster_id = (await admin.describe_cluster()).get("cluster_id")
+        except (KafkaError, OSError, TimeoutError):
+            return
+        finally:
+            with contextlib.suppress(Exception):
+                await admin.close()
+        log.debug("consumer %s: cluster id %s (was %s)", self.group, cluster_id, self._cluster_id)
+        if self._cluster_id is not None and cluster_id != self._cluster_id:
+            log.warning("consumer %s: broker cluster changed; replaying from the start", self.group)
+            self._cluster_generation += 1
+            for tp in self._consumer.assignment():
+                await self._consumer.seek_to_beginning(tp)
+                self.mark_replayed(tp)
+        self._cluster_id = cluster_id
+
+    def stop(self) -> None:
+        self._stopping = True
+
+    async def run(self) -> None:
+        if not self._topics:
+            return
+        backoff = 0.2
+        while not self._stopping:
+            try:
+                await self._start()
+                backoff = 0.2
+                await self._loop()
+            except (KafkaError, OSError, TimeoutError) as exc:
+                log.warning("consumer %s: broker unavailable (%s); retrying", self.group, exc)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 10.0)
+            finally:
+                await self._close()
+
+    async def _start(self) -> None:
+        consumer = self._kafka.consumer(group_id=self.group)
+        await consumer.start()
+        self._consumer = consumer
+        consumer.subscribe(list(self._topics), listener=_Rebalance(consumer, self))
+        producer = self._kafka.producer()
+        await producer.start()
+        self._dlq_producer = producer
+        self.connected = True
+
+    async def _close(self) -> None:
+        self.connected = False
+        for client in (self._consumer, self._dlq_producer):
+            if client is not None:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(client.stop(), 10)
+        self._consumer = None
+        self._dlq_producer = None
+
+    async def _loop(self) -> None:
+        consumer = self._consumer
+        assert consumer is not None
+        while not self._stopping:
+            await self._check_cluster()
+            generation = self._cluster_generation
+            batches = await consumer.getmany(timeout_ms=500, max_records=self._max_batch)
+            await self._check_cluster()
+            if generation != self._cluster_generation:
+                continue  # fetched from a previous cluster's positions: refetch from the start
+            for tp, records in batches.items():
+                await self.process_batch(records)
+                try:
+                    await consumer.commit({tp: records[-1].offset + 1})
+                except KafkaError as exc:  # redelivery is harmless: the inbox dedupes it
+                    log.warning("consumer %s: commit failed for %s (%s)", self.group, tp, exc)
+
+    async def process_batch(self, records: list[ConsumerRecord[bytes, bytes]]) -> None:
+        """Apply a partition's batch in one transaction; on failure fall back to one by one."""
+        decoded = [_decode(r, self._registry) for r in records]
+        applicable = [d for d in decoded if d.handler is not None]
+        if applicable and all(d.error is None for d in decoded):
+            try:
+                await self._apply(applicable)
+                return
+            except _TRANSIENT:
+                raise
+            except Exception as exc:
+                log.info("consumer %s: batch failed (%s); retrying one by one", self.group, exc)
+        for item in decoded:
+            await self._process_one(item)
+
+    async def _apply(self, items: list[_Decoded]) -> None:
+        async with self._uow_factory() as uow:
+            fresh = await uow.claim_inbox(group=self.group, entries=[d.entry for d in items])
+            for item in items:
+                assert item.event is not None and item.handler is not None
+                if item.event.id not in fresh:
+                    continue
+                fresh.discard(item.event.id)  # same id twice in one batch applies once
+                tokens = (
+                    correlation_id_var.set(item.event.correlationid or item.event.id),
+                    causation_id_var.set(item.event.id),
+                    traceparent_var.set(_header(item.record, "traceparent")),
+                )
+                try:
+                    await item.handler(uow, item.event, item.payload)
+                finally:
+                    traceparent_var.reset(tokens[2])
+                    causation_id_var.reset(tokens[1])
+                    correlation_id_var.reset(tokens[0])
+            await uow.commit()
+        for item in items:
+            EVENTS_CONSUMED.labels(self.group, item.record.topic).inc()
+
+    async def _process_one(self, item: _Decoded) -> None:
+        if item.error is not None:
+            await self._dead_letter(item, item.error, attempts=0)
+            return
+        if item.handler is None:
+            return  # an event type this service does not act on
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                await self._apply([item])
+                return
+            except _TRANSIENT as exc:
+                log.warning("consumer %s: database unavailable (%s); waiting", self.group, exc)
+                await asyncio.sleep(min(self._retry_backoff * 2**attempt, 5.0))
+                attempt = min(attempt, self._max_attempts - 1)
+            except Exception as exc:
+                if isinstance(exc, PoisonEvent) or attempt >= self._max_attempts:
+                    await self._dead_letter(item, f"{type(exc).__name__}: {exc}", attempts=attempt)
+                    return
+                await asyncio.sleep(self._retry_backoff * 2 ** (attempt - 1))
+
+    async def _dead_letter(self, item: _Decoded, error: str, *, attempts: int) -> None:
+        record = item.record
+        body = {
+            "error": error[:4000],
+            "attempts": attempts,
+            "consumer_group": self.group,
+            "topic": record.topic,
+            "partition": record.partition,
+            "offset": record.offset,
+            "failed_at": datetime.now(UTC).isoformat(),
+            "original": (record.value or b"").decode("utf-8", errors="replace"),
+        }
+        headers = [(k, v) for k, v in (record.headers or ()) if k.startswith("ce_")]
+        headers.append(("dlq_consumer_group", self.group.encode()))
+        assert self._dlq_producer is not None
+        await self._dlq_producer.send_and_wait(
+            dlq_topic(record.topic),
+            value=json.dumps(body).encode(),
+            key=record.key,
+            headers=headers,
+        )
+        EVENTS_DEAD_LETTERED.labels(self.group, record.topic).inc()
+        log.error(
+            "consumer %s: dead-lettered %s[%d]@%d after %d attempts",
+            self.group,
+            record.topic,
+            record.partition,
+            record.offset,
+            attempts,
+        )
+        if item.event is not None:
+            async with self._uow_factory() as uow:
+                await uow.record_dead_letter(group=self.group, entry=item.entry)
+                await uow.commit()
+
+
+def _header(record: ConsumerRecord[bytes, bytes], name: str) -> str | None:
+    for key, value in record.headers or ():
+        if key == name:
+            return value.decode(errors="replace")
+    return None

@@ -1,0 +1,119 @@
+"""create_service_app(): routers, error handling, health, metrics, tracing, background loops."""
+
+import logging
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from cch_messaging import HandlerRegistry
+from cch_observability.context import correlation_id_var, traceparent_var
+from cch_observability.logging import configure_logging
+from cch_observability.metrics import http_metrics, metrics_response
+from cch_observability.tracing import child_traceparent
+from fastapi import APIRouter, FastAPI, Request, Response
+
+from cch_servicekit.errors import Problem, error_response, install_error_handlers
+from cch_servicekit.health import router as health_router
+from cch_servicekit.runtime import BackgroundJob, Runtime, build_runtime
+from cch_servicekit.settings import ServiceSettings
+
+log = logging.getLogger("cch.app")
+
+
+@dataclass
+class ServiceDefinition:
+    """What a service brings; the kit does the rest the same way everywhere."""
+
+    name: str
+    title: str
+    description: str
+    settings: ServiceSettings
+    metadata: sa.MetaData
+    routers: list[APIRouter] = field(default_factory=list)
+    handlers: HandlerRegistry | None = None
+    background: list[BackgroundJob] = field(default_factory=list)
+    on_startup: list[Callable[[Runtime], Awaitable[None]]] = field(default_factory=list)
+    domain_errors: dict[type[Exception], Callable[[Exception], Problem]] = field(
+        default_factory=dict
+    )
+    version: str = "0.1.0"
+
+
+def create_service_app(service: ServiceDefinition) -> FastAPI:
+    settings = service.settings
+    configure_logging(service.name, level=settings.log_level, json_output=settings.log_json)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = build_runtime(
+            name=service.name,
+            settings=settings,
+            metadata=service.metadata,
+            handlers=service.handlers,
+        )
+        app.state.runtime = runtime
+        for hook in service.on_startup:
+            await hook(runtime)
+        if runtime.relay is not None:
+            runtime.spawn("relay", runtime.relay.run())
+        if runtime.consumer is not None:
+            runtime.spawn("consumer", runtime.consumer.run())
+        for job in service.background:
+            runtime.spawn(getattr(job, "__name__", "job"), job(runtime))
+        log.info("%s started", service.name)
+        try:
+            yield
+        finally:
+            await runtime.stop()
+            log.info("%s stopped", service.name)
+
+    app = FastAPI(
+        title=service.title,
+        description=service.description,
+        version=service.version,
+        lifespan=lifespan,
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+        swagger_ui_parameters={"persistAuthorization": True},
+    )
+    install_error_handlers(app, service.domain_errors)
+    max_body = settings.max_body_bytes
+
+    @app.middleware("http")
+    async def context_and_limits(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        length = request.headers.get("content-length")
+        if length and length.isdigit() and int(length) > max_body:
+            return error_response(request, 413, "too-costly",
+                                  f"request body over the {max_body}-byte limit")
+        cid = request.headers.get("x-correlation-id") or str(uuid.uuid4())
+        tokens = (
+            correlation_id_var.set(cid[:128]),
+            traceparent_var.set(child_traceparent(request.headers.get("traceparent"))),
+        )
+        try:
+            response = await call_next(request)
+        finally:
+            traceparent_var.reset(tokens[1])
+            correlation_id_var.reset(tokens[0])
+        response.headers["X-Correlation-ID"] = cid[:128]
+        return response
+
+    app.middleware("http")(http_metrics(service.name))
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        return metrics_response()
+
+    app.include_router(health_router)
+    for router in service.routers:
+        app.include_router(router)
+    return app
+
+
+def openapi_security(app: FastAPI) -> dict[str, Any]:
+    return app.openapi()

@@ -1,0 +1,3 @@
+from careplans.entrypoints.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,10 @@
+"""Care plans settings: shared ones unprefixed, this service's own prefixed CAREPLANS_."""
+
+from cch_servicekit import ServiceSettings
+from pydantic_settings import SettingsConfigDict
+
+
+class Settings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="CAREPLANS_", extra="ignore")
+
+    http_port: int = 8004

@@ -1,0 +1,5 @@
+from cch_db.migrations import run_env
+
+from careplans.adapters.tables import SCHEMA, metadata
+
+run_env(metadata, schema=SCHEMA)

@@ -1,0 +1,3 @@
+from caseload.entrypoints.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,11 @@
+"""Tables of the caseload schema (the only schema this service's role can touch)."""
+
+import sqlalchemy as sa
+from cch_messaging import inbox_table, outbox_table
+from cch_servicekit.audit import audit_table
+
+SCHEMA = "caseload"
+metadata = sa.MetaData(schema=SCHEMA)
+outbox = outbox_table(metadata)
+inbox = inbox_table(metadata)
+access_audit = audit_table(metadata)

@@ -1,0 +1,10 @@
+"""Caseload settings: shared ones unprefixed, this service's own prefixed CASELOAD_."""
+
+from cch_servicekit import ServiceSettings
+from pydantic_settings import SettingsConfigDict
+
+
+class Settings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="CASELOAD_", extra="ignore")
+
+    http_port: int = 8003

@@ -1,0 +1,3 @@
+from dispatch.entrypoints.cli import main
+
+raise SystemExit(main())

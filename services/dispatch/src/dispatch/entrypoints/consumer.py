@@ -1,0 +1,5 @@
+"""Events the dispatch service applies (each once, through the inbox)."""
+
+from cch_messaging import HandlerRegistry
+
+handlers = HandlerRegistry()

@@ -1,0 +1,3 @@
+from ops.entrypoints.cli import main
+
+raise SystemExit(main())

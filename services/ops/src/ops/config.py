@@ -1,0 +1,10 @@
+"""Ops settings: shared ones unprefixed, this service's own prefixed OPS_."""
+
+from cch_servicekit import ServiceSettings
+from pydantic_settings import SettingsConfigDict
+
+
+class Settings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="OPS_", extra="ignore")
+
+    http_port: int = 8006

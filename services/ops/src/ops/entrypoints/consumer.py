@@ -1,0 +1,5 @@
+"""Events the ops service applies (each once, through the inbox)."""
+
+from cch_messaging import HandlerRegistry
+
+handlers = HandlerRegistry()

@@ -1,0 +1,10 @@
+"""ASGI entry: `uvicorn --factory ops.main:create_app`."""
+
+from cch_servicekit import create_service_app
+from fastapi import FastAPI
+
+from ops.bootstrap import service_definition
+
+
+def create_app() -> FastAPI:
+    return create_service_app(service_definition())

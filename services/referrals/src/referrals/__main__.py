@@ -1,0 +1,3 @@
+from referrals.entrypoints.cli import main
+
+raise SystemExit(main())

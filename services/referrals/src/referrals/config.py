@@ -1,0 +1,10 @@
+"""Referrals settings: shared ones unprefixed, this service's own prefixed REFERRALS_."""
+
+from cch_servicekit import ServiceSettings
+from pydantic_settings import SettingsConfigDict
+
+
+class Settings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="REFERRALS_", extra="ignore")
+
+    http_port: int = 8002

@@ -1,0 +1,3 @@
+from stratification.entrypoints.cli import main
+
+raise SystemExit(main())

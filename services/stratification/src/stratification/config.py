@@ -1,0 +1,10 @@
+"""Stratification settings: shared ones unprefixed, this service's own prefixed STRATIFICATION_."""
+
+from cch_servicekit import ServiceSettings
+from pydantic_settings import SettingsConfigDict
+
+
+class Settings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="STRATIFICATION_", extra="ignore")
+
+    http_port: int = 8001
