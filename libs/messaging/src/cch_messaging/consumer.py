@@ -258,9 +258,11 @@ class EventConsumer:
                     causation_id_var.set(item.event.id),
                     traceparent_var.set(_header(item.record, "traceparent")),
                 )
+                uow.current_record = item.record
                 try:
                     await item.handler(uow, item.event, item.payload)
                 finally:
+                    uow.current_record = None
                     traceparent_var.reset(tokens[2])
                     causation_id_var.reset(tokens[1])
                     correlation_id_var.reset(tokens[0])

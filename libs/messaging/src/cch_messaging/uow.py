@@ -3,6 +3,7 @@
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from cch_contracts import EventPayload
@@ -51,6 +52,7 @@ class MessagingUnitOfWork(UnitOfWork):
         self._new_id = new_id
         self._pending: list[OutgoingEvent] = []
         self.published: list[OutgoingEvent] = []
+        self.current_record: Any = None  # the Kafka record being applied, for handlers that index
 
     async def __aenter__(self) -> "MessagingUnitOfWork":
         self._pending = []
@@ -104,6 +106,10 @@ class MessagingUnitOfWork(UnitOfWork):
         """Record events as applied; returns the ids that were new (the rest are redeliveries)."""
         if not entries:
             return set()
+        first: dict[str, InboxEntry] = {}
+        for entry in entries:
+            first.setdefault(entry.event_id, entry)  # one row per id, even if delivered twice
+        entries = list(first.values())
         stmt = (
             insert(self._inbox)
             .values(
@@ -119,7 +125,12 @@ class MessagingUnitOfWork(UnitOfWork):
                     for e in entries
                 ]
             )
-            .on_conflict_do_nothing(index_elements=["consumer_group", "event_id"])
+            # a dead-lettered event that comes back (a replay) is tried again; applied ones never
+            .on_conflict_do_update(
+                index_elements=["consumer_group", "event_id"],
+                set_={"outcome": "applied", "processed_at": sa.func.now()},
+                where=self._inbox.c.outcome == "dead-lettered",
+            )
             .returning(self._inbox.c.event_id)
         )
         result = await self.session.execute(stmt)

@@ -60,6 +60,7 @@ def configure_logging(service: str, *, level: str = "INFO", json_output: bool = 
         foreign_pre_chain=shared,
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.processors.format_exc_info,
             lambda _, __, ev: {**ev, "service": service},
             renderer,
         ],

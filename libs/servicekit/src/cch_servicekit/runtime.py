@@ -56,6 +56,10 @@ class Runtime:
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
         self.tasks.clear()
+        for resource in self.extras.values():
+            closer = getattr(resource, "aclose", None)
+            if closer is not None:
+                await closer()
         await self.engine.dispose()
 
 

@@ -3,6 +3,7 @@
 from cch_servicekit import ServiceDefinition
 
 from ops.adapters.tables import metadata
+from ops.api.events import router as events_router
 from ops.config import Settings
 from ops.entrypoints.consumer import handlers
 
@@ -14,6 +15,6 @@ def service_definition(settings: Settings | None = None) -> ServiceDefinition:
         description="Event log index, consumer lag, dead letters, replay and the programme dashboard.",
         settings=settings or Settings(),
         metadata=metadata,
-        routers=[],
+        routers=[events_router],
         handlers=handlers,
     )
