@@ -23,8 +23,14 @@ class ApiClient:
         async with httpx.AsyncClient(base_url=self.base_url, timeout=30) as c:
             return await c.get(path, params=params or None, headers=self._headers())
 
-    async def post(self, path: str, json: Any = None, *, content: bytes | None = None,
-                   headers: dict[str, str] | None = None) -> httpx.Response:
+    async def post(
+        self,
+        path: str,
+        json: Any = None,
+        *,
+        content: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
         async with httpx.AsyncClient(base_url=self.base_url, timeout=30) as c:
             return await c.post(path, json=json, content=content, headers=self._headers(headers))
 

@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
+
 from cch_contracts.events.platform import ProbeSent
 from cch_db import create_engine, session_factory
 from cch_devstack.config import SERVICES
@@ -41,8 +42,9 @@ async def test_calls_without_a_valid_token_are_refused_with_a_clear_401(anonymou
 async def test_a_role_without_permission_gets_403(gateway_url, token_for):
     clinician = token_for("clinician")
     async with httpx.AsyncClient() as client:
-        r = await client.get(f"{gateway_url}/api/ops/events",
-                             headers={"authorization": f"Bearer {clinician}"})
+        r = await client.get(
+            f"{gateway_url}/api/ops/events", headers={"authorization": f"Bearer {clinician}"}
+        )
     assert r.status_code == 403
 
 
@@ -56,8 +58,14 @@ async def test_an_event_from_one_service_is_applied_once_by_another(infra, stack
         uow = MessagingUnitOfWork(session_factory(engine), outbox=outbox, inbox=inbox)
         async with uow:
             ids = [
-                str(uow.publish(ProbeSent(probe_id=probe, sequence=i, sent_at=datetime.now(UTC)),
-                                key=f"probe-{i}", aggregate_type="probe", aggregate_id=probe))
+                str(
+                    uow.publish(
+                        ProbeSent(probe_id=probe, sequence=i, sent_at=datetime.now(UTC)),
+                        key=f"probe-{i}",
+                        aggregate_type="probe",
+                        aggregate_id=probe,
+                    )
+                )
                 for i in range(5)
             ]
             await uow.commit()
@@ -84,7 +92,8 @@ async def test_ops_sees_every_consumer_group_and_its_lag(ops):
 async def test_gateway_serves_one_fhir_base(gateway_url, token_for):
     token = token_for("ehr-system", scopes="system/*.cruds")
     async with httpx.AsyncClient() as client:
-        r = await client.get(f"{gateway_url}/fhir/Observation",
-                             headers={"authorization": f"Bearer {token}"})
+        r = await client.get(
+            f"{gateway_url}/fhir/Observation", headers={"authorization": f"Bearer {token}"}
+        )
     assert r.status_code == 404
     assert r.json()["resourceType"] == "OperationOutcome"

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from cch_db import create_engine, session_factory
 from cch_messaging import MessagingUnitOfWork, inbox_table, outbox_table
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 
 @dataclass
@@ -21,7 +22,9 @@ class Pipeline:
     effects: sa.Table
 
     def uow(self) -> MessagingUnitOfWork:
-        return MessagingUnitOfWork(session_factory(self.engine), outbox=self.outbox, inbox=self.inbox)
+        return MessagingUnitOfWork(
+            session_factory(self.engine), outbox=self.outbox, inbox=self.inbox
+        )
 
     async def effect_counts(self, probe_prefix: str) -> dict[str, int]:
         """Effects of this test's probes only (the topic is shared by every test)."""
@@ -42,7 +45,8 @@ async def pipeline(infra) -> AsyncIterator[Pipeline]:
     outbox = outbox_table(metadata)
     inbox = inbox_table(metadata)
     effects = sa.Table(
-        "effects", metadata,
+        "effects",
+        metadata,
         sa.Column("id", sa.Integer, sa.Identity(), primary_key=True),
         sa.Column("event_id", sa.String(128), nullable=False),
         sa.Column("probe_id", sa.String(64), nullable=False),

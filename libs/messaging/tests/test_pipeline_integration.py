@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 from aiokafka import AIOKafkaConsumer, TopicPartition
+
 from cch_contracts import dlq_topic
 from cch_contracts.events.platform import ProbeSent
 from cch_contracts.topics import Topic
@@ -36,13 +37,28 @@ def registry_for(pipeline) -> HandlerRegistry:
 
 @asynccontextmanager
 async def running(pipeline, infra, *, group: str):
-    kafka = KafkaSettings(bootstrap_servers=infra.bootstrap, client_id=group,
-                          ephemeral_broker=infra.stack.broker is not None)
-    relay = OutboxRelay(engine=pipeline.engine, outbox=pipeline.outbox, source="/cch/test",
-                        kafka=kafka, idle_poll_seconds=0.2, max_backoff_seconds=1.0)
-    consumer = EventConsumer(group=group, registry=registry_for(pipeline), uow_factory=pipeline.uow,
-                             kafka=kafka, topics=(Topic.PLATFORM.value,),
-                             retry_backoff_seconds=0.01, max_attempts=3)
+    kafka = KafkaSettings(
+        bootstrap_servers=infra.bootstrap,
+        client_id=group,
+        ephemeral_broker=infra.stack.broker is not None,
+    )
+    relay = OutboxRelay(
+        engine=pipeline.engine,
+        outbox=pipeline.outbox,
+        source="/cch/test",
+        kafka=kafka,
+        idle_poll_seconds=0.2,
+        max_backoff_seconds=1.0,
+    )
+    consumer = EventConsumer(
+        group=group,
+        registry=registry_for(pipeline),
+        uow_factory=pipeline.uow,
+        kafka=kafka,
+        topics=(Topic.PLATFORM.value,),
+        retry_backoff_seconds=0.01,
+        max_attempts=3,
+    )
     tasks = [asyncio.create_task(relay.run()), asyncio.create_task(consumer.run())]
     try:
         yield relay, consumer, kafka
@@ -60,7 +76,9 @@ async def write_probes(pipeline, probe_id: str, sequences: range) -> list[str]:
         for seq in sequences:
             event_id = uow.publish(
                 ProbeSent(probe_id=probe_id, sequence=seq, sent_at=datetime.now(UTC)),
-                key=f"probe-{seq % 7}", aggregate_type="probe", aggregate_id=probe_id,
+                key=f"probe-{seq % 7}",
+                aggregate_type="probe",
+                aggregate_id=probe_id,
             )
             ids.append(str(event_id))
         await uow.commit()
@@ -82,13 +100,20 @@ async def test_event_is_applied_exactly_once_even_when_delivered_twice(pipeline,
     group = f"g-{uuid.uuid4().hex[:6]}"
     async with running(pipeline, infra, group=group) as (_, _, kafka):
         ids = await write_probes(pipeline, f"once-{group}", range(50))
-        counts = await eventually(lambda: pipeline.effect_counts(f"once-{group}"), until=lambda c: len(c) == 50,
-                                  what="50 effects")
+        counts = await eventually(
+            lambda: pipeline.effect_counts(f"once-{group}"),
+            until=lambda c: len(c) == 50,
+            what="50 effects",
+        )
         assert set(counts) == set(ids) and set(counts.values()) == {1}
 
         # the broker hands the same event (same CloudEvent id) over again
-        reader = AIOKafkaConsumer(Topic.PLATFORM.value, bootstrap_servers=infra.bootstrap,
-                                  auto_offset_reset="earliest", group_id=None)
+        reader = AIOKafkaConsumer(
+            Topic.PLATFORM.value,
+            bootstrap_servers=infra.bootstrap,
+            auto_offset_reset="earliest",
+            group_id=None,
+        )
         await reader.start()
         try:
             original = None
@@ -104,14 +129,21 @@ async def test_event_is_applied_exactly_once_even_when_delivered_twice(pipeline,
         producer = kafka.producer()
         await producer.start()
         try:
-            meta = await producer.send_and_wait(original.topic, value=original.value,
-                                                key=original.key, partition=original.partition,
-                                                headers=list(original.headers))
+            meta = await producer.send_and_wait(
+                original.topic,
+                value=original.value,
+                key=original.key,
+                partition=original.partition,
+                headers=list(original.headers),
+            )
         finally:
             await producer.stop()
         tp = TopicPartition(meta.topic, meta.partition)
-        await eventually(lambda: committed_offset(kafka, group, tp),
-                         until=lambda off: off > meta.offset, what="duplicate consumed")
+        await eventually(
+            lambda: committed_offset(kafka, group, tp),
+            until=lambda off: off > meta.offset,
+            what="duplicate consumed",
+        )
         counts = await pipeline.effect_counts(f"once-{group}")
         assert counts[ids[0]] == 1
         assert sum(counts.values()) == 50
@@ -121,8 +153,11 @@ async def test_events_written_while_the_broker_is_down_arrive_once_after_restart
     group = f"g-{uuid.uuid4().hex[:6]}"
     async with running(pipeline, infra, group=group) as (relay, _, _):
         before = await write_probes(pipeline, f"restart-{group}", range(0, 40))
-        await eventually(lambda: pipeline.effect_counts(f"restart-{group}"),
-                         until=lambda c: len(c) == 40, what="first 40")
+        await eventually(
+            lambda: pipeline.effect_counts(f"restart-{group}"),
+            until=lambda c: len(c) == 40,
+            what="first 40",
+        )
 
         written: list[str] = []
         stop_writing = asyncio.Event()
@@ -130,7 +165,9 @@ async def test_events_written_while_the_broker_is_down_arrive_once_after_restart
         async def writer() -> None:
             seq = 40
             while not stop_writing.is_set():
-                written.extend(await write_probes(pipeline, f"restart-{group}", range(seq, seq + 5)))
+                written.extend(
+                    await write_probes(pipeline, f"restart-{group}", range(seq, seq + 5))
+                )
                 seq += 5
                 await asyncio.sleep(0.05)
 
@@ -147,9 +184,12 @@ async def test_events_written_while_the_broker_is_down_arrive_once_after_restart
         await task
 
         expected = set(before) | set(written)
-        counts = await eventually(lambda: pipeline.effect_counts(f"restart-{group}"),
-                                  until=lambda c: set(c) == expected, timeout=90,
-                                  what=f"all {len(expected)} events after restart")
+        counts = await eventually(
+            lambda: pipeline.effect_counts(f"restart-{group}"),
+            until=lambda c: set(c) == expected,
+            timeout=90,
+            what=f"all {len(expected)} events after restart",
+        )
         assert set(counts.values()) == {1}
         assert await relay.unpublished_count() == 0
 
@@ -158,8 +198,12 @@ async def test_poison_events_go_to_the_dead_letter_topic_and_the_consumer_carrie
     pipeline, infra
 ):
     group = f"g-{uuid.uuid4().hex[:6]}"
-    dlq = AIOKafkaConsumer(dlq_topic(Topic.PLATFORM.value), bootstrap_servers=infra.bootstrap,
-                           auto_offset_reset="latest", group_id=None)
+    dlq = AIOKafkaConsumer(
+        dlq_topic(Topic.PLATFORM.value),
+        bootstrap_servers=infra.bootstrap,
+        auto_offset_reset="latest",
+        group_id=None,
+    )
     await dlq.start()
     try:
         await dlq.getmany(timeout_ms=500)  # settle at the end before the poison arrives
@@ -168,17 +212,26 @@ async def test_poison_events_go_to_the_dead_letter_topic_and_the_consumer_carrie
             await producer.start()
             try:
                 await producer.send_and_wait(Topic.PLATFORM.value, value=b"{not json", key=b"k")
-                bad_payload = {"specversion": "1.0", "id": f"bad-{group}", "source": "/t",
-                               "type": ProbeSent.event_type, "time": datetime.now(UTC).isoformat(),
-                               "data": {"probe_id": "x"}}
-                await producer.send_and_wait(Topic.PLATFORM.value,
-                                             value=json.dumps(bad_payload).encode(), key=b"k")
+                bad_payload = {
+                    "specversion": "1.0",
+                    "id": f"bad-{group}",
+                    "source": "/t",
+                    "type": ProbeSent.event_type,
+                    "time": datetime.now(UTC).isoformat(),
+                    "data": {"probe_id": "x"},
+                }
+                await producer.send_and_wait(
+                    Topic.PLATFORM.value, value=json.dumps(bad_payload).encode(), key=b"k"
+                )
             finally:
                 await producer.stop()
             poison_ids = await write_probes(pipeline, f"poison-{group}", range(1))
             good_ids = await write_probes(pipeline, f"good-{group}", range(3))
-            await eventually(lambda: pipeline.effect_counts(f"good-{group}"),
-                             until=lambda c: set(good_ids) <= set(c), what="good events applied")
+            await eventually(
+                lambda: pipeline.effect_counts(f"good-{group}"),
+                until=lambda c: set(good_ids) <= set(c),
+                what="good events applied",
+            )
 
             letters: list[dict] = []
 

@@ -45,7 +45,9 @@ def build_document(version: str = "0.1.0") -> dict[str, Any]:
         channel_specs = [s for s in specs if s.topic == topic.value]
         channels[channel_id] = {
             "address": topic.value,
-            "description": f"Events keyed by opaque patient key; dead letters on {dlq_topic(topic)}.",
+            "description": (
+                f"Events keyed by opaque patient key; dead letters on {dlq_topic(topic)}."
+            ),
             "messages": {
                 _message_name(s.type): {"$ref": f"#/components/messages/{_message_name(s.type)}"}
                 for s in channel_specs

@@ -1,5 +1,6 @@
 """Registry of every event type: its payload model, topic and producer."""
 
+import builtins
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -11,7 +12,7 @@ class EventSpec:
     type: str
     topic: str
     producer: str
-    model: type[EventPayload]
+    model: "builtins.type[EventPayload]"
     description: str
 
 

@@ -44,9 +44,21 @@ class EmbeddedBroker:
         log = self.log_file.open("ab")
         self.process = subprocess.Popen(
             # a fresh cluster id per start: consumers see that offsets from before are void
-            [str(binary), "broker", "--listener-url", url, "--advertised-listener-url", url,
-             "--storage-engine", "memory://tansu/", "--cluster-id", f"cch-{uuid.uuid4().hex[:12]}"],
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                str(binary),
+                "broker",
+                "--listener-url",
+                url,
+                "--advertised-listener-url",
+                url,
+                "--storage-engine",
+                "memory://tansu/",
+                "--cluster-id",
+                f"cch-{uuid.uuid4().hex[:12]}",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -15,10 +15,17 @@ from cch_devstack.stack import Stack, read_state, stop_recorded
 def _table(stack: Stack) -> str:
     cfg = stack.config
     rows = [("service", "API docs", "health", "FHIR base")]
-    fhir = {"gateway": "/fhir", "careplans": "/fhir", "referrals": "/fhir", "stratification": "/fhir"}
+    fhir = {
+        "gateway": "/fhir",
+        "careplans": "/fhir",
+        "referrals": "/fhir",
+        "stratification": "/fhir",
+    }
     for svc in stack.services:
         url = cfg.service_url(svc)
-        rows.append((svc, f"{url}/docs", f"{url}/readyz", f"{url}{fhir[svc]}" if svc in fhir else "-"))
+        rows.append(
+            (svc, f"{url}/docs", f"{url}/readyz", f"{url}{fhir[svc]}" if svc in fhir else "-")
+        )
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     lines = ["  ".join(c.ljust(widths[i]) for i, c in enumerate(r)) for r in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
@@ -45,11 +52,15 @@ def run(args: argparse.Namespace) -> int:
     print(f"Postgres   {config.admin_database_url}")
     print(f"Kafka      {config.bootstrap_servers}")
     print(f"Logs       {config.log_dir}")
-    print(f"Token      uv run cch-token --role ehr-system    (roles: ehr-system, case-manager, "
-          "clinician, coordinator, ops, admin, commissioner)")
+    print(
+        "Token      uv run cch-token --role ehr-system    (roles: ehr-system, case-manager, "
+        "clinician, coordinator, ops, admin, commissioner)"
+    )
     print(f"Ready in {total:.1f}s  " + "  ".join(f"{k}={v:.1f}s" for k, v in stack.timings.items()))
-    print("Ctrl-C or `make stop` stops everything; data stays in .cch/ until `make clean`.",
-          flush=True)
+    print(
+        "Ctrl-C or `make stop` stops everything; data stays in .cch/ until `make clean`.",
+        flush=True,
+    )
     if args.exit_when_ready:
         stack.stop()
         return 0

@@ -112,14 +112,18 @@ class StackConfig:
 def check_database_url(url: str) -> None:
     parts = urlsplit(url)
     if parts.scheme not in ("postgresql", "postgres", "postgresql+asyncpg") or not parts.hostname:
-        raise StackError(f"DATABASE_URL must look like postgresql://user:pw@host:5432/db, got {url!r}")
+        raise StackError(
+            f"DATABASE_URL must look like postgresql://user:pw@host:5432/db, got {url!r}"
+        )
 
 
 def check_bootstrap(servers: str) -> None:
     for item in servers.split(","):
         host, _, port = item.strip().rpartition(":")
         if not host or not port.isdigit():
-            raise StackError(f"KAFKA_BOOTSTRAP_SERVERS must be host:port[,host:port], got {servers!r}")
+            raise StackError(
+                f"KAFKA_BOOTSTRAP_SERVERS must be host:port[,host:port], got {servers!r}"
+            )
 
 
 def free_port() -> int:

@@ -44,7 +44,12 @@ class EmbeddedPostgres:
     def _run(self, tool: str, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
         cmd = [str(self.bin / tool), *args]
         return subprocess.run(
-            cmd, check=False, capture_output=True, text=True, timeout=timeout, user=self._user,
+            cmd,
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            user=self._user,
         )
 
     def _prepare_root(self) -> None:
@@ -55,9 +60,16 @@ class EmbeddedPostgres:
             pwd.getpwnam(self._user)
         except KeyError:
             subprocess.run(
-                ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin",
-                 self._user],
-                check=True, capture_output=True,
+                [
+                    "useradd",
+                    "--system",
+                    "--no-create-home",
+                    "--shell",
+                    "/usr/sbin/nologin",
+                    self._user,
+                ],
+                check=True,
+                capture_output=True,
             )
         entry = pwd.getpwnam(self._user)
         self.data_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -90,8 +102,16 @@ class EmbeddedPostgres:
         self._prepare_root()
         if not self.initialised():
             result = self._run(
-                "initdb", "-D", str(self.data_dir), "--auth=trust", "-U", "postgres",
-                "-E", "UTF8", "--locale=C", timeout=120,
+                "initdb",
+                "-D",
+                str(self.data_dir),
+                "--auth=trust",
+                "-U",
+                "postgres",
+                "-E",
+                "UTF8",
+                "--locale=C",
+                timeout=120,
             )
             if result.returncode != 0:
                 raise StackError(f"initdb failed: {result.stderr.strip().splitlines()[-1:]}")
@@ -103,8 +123,18 @@ class EmbeddedPostgres:
             "-c synchronous_commit=on -c log_min_messages=warning"
         )
         result = self._run(
-            "pg_ctl", "-D", str(self.data_dir), "-w", "-t", "60", "-o", options,
-            "-l", str(self.log_file), "start", timeout=90,
+            "pg_ctl",
+            "-D",
+            str(self.data_dir),
+            "-w",
+            "-t",
+            "60",
+            "-o",
+            options,
+            "-l",
+            str(self.log_file),
+            "start",
+            timeout=90,
         )
         if result.returncode != 0:
             tail = ""

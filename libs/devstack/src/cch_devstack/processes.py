@@ -26,7 +26,9 @@ class ServiceProcess:
         log = log_file.open("ab")
         process = subprocess.Popen(
             [sys.executable, "-m", name, "serve"],
-            env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT,
+            env={**os.environ, **env},
+            stdout=log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         return cls(name, url, process, log_file)
@@ -36,7 +38,9 @@ class ServiceProcess:
         last = "no answer"
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                tail = " | ".join(self.log_file.read_text(errors="replace").strip().splitlines()[-3:])
+                tail = " | ".join(
+                    self.log_file.read_text(errors="replace").strip().splitlines()[-3:]
+                )
                 raise StackError(f"{self.name} exited during start-up: {tail[-600:]}")
             try:
                 response = httpx.get(f"{self.url}/readyz", timeout=2)
@@ -46,7 +50,9 @@ class ServiceProcess:
             except httpx.HTTPError as exc:
                 last = type(exc).__name__
             time.sleep(0.3)
-        raise StackError(f"{self.name} not ready after {timeout:.0f}s ({last}); see {self.log_file}")
+        raise StackError(
+            f"{self.name} not ready after {timeout:.0f}s ({last}); see {self.log_file}"
+        )
 
     def terminate(self) -> None:
         if self.process.poll() is None:

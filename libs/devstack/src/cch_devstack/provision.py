@@ -8,11 +8,11 @@ from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import asyncpg
-from cch_contracts.topics import all_topics
-from cch_messaging.kafka import KafkaSettings, ensure_topics, wait_for_broker
 
+from cch_contracts.topics import all_topics
 from cch_devstack.config import DATABASE, SERVICES, repo_root
 from cch_devstack.errors import StackError
+from cch_messaging.kafka import KafkaSettings, ensure_topics, wait_for_broker
 
 
 def role_password(svc: str) -> str:
@@ -66,8 +66,9 @@ async def provision_database(admin_url: str, *, create_database: bool) -> None:
 
 
 async def provision_topics(bootstrap: str, *, partitions: int = 3) -> None:
-    settings = KafkaSettings(bootstrap_servers=bootstrap, client_id="cch-devstack",
-                             partitions=partitions)
+    settings = KafkaSettings(
+        bootstrap_servers=bootstrap, client_id="cch-devstack", partitions=partitions
+    )
     try:
         await wait_for_broker(settings, timeout=30)
     except TimeoutError as exc:
@@ -81,8 +82,12 @@ def migrate_all(admin_url: str) -> None:
     def one(svc: str) -> tuple[str, subprocess.CompletedProcess[str]]:
         env = {**os.environ, "DATABASE_URL": service_database_url(admin_url, svc)}
         result = subprocess.run(
-            [sys.executable, "-m", svc, "migrate"], env=env, capture_output=True, text=True,
-            timeout=300, check=False,
+            [sys.executable, "-m", svc, "migrate"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
         )
         return svc, result
 

@@ -1,6 +1,7 @@
 """The whole platform on one machine, for `make run` and for end-to-end tests."""
 
 import asyncio
+import contextlib
 import json
 import os
 import time
@@ -9,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import psutil
-from cch_auth.keys import JWKS_FILE, ensure_dev_keys
 
+from cch_auth.keys import JWKS_FILE, ensure_dev_keys
 from cch_devstack.broker import EmbeddedBroker
 from cch_devstack.config import SERVICES, StackConfig, ensure_port_free
 from cch_devstack.errors import StackError
@@ -102,7 +103,9 @@ class Stack:
             ensure_port_free(self.config.host, self.config.service_ports[svc], f"service {svc}")
         for svc in self.services:
             self.processes[svc] = ServiceProcess.start(
-                svc, url=self.config.service_url(svc), env=self.service_env(svc),
+                svc,
+                url=self.config.service_url(svc),
+                env=self.service_env(svc),
                 log_file=self.config.log_dir / f"{svc}.log",
             )
         for proc in self.processes.values():
@@ -170,17 +173,13 @@ def stop_recorded(config: StackConfig, *, timeout: float = 60) -> bool:
     pid = state["pid"]
     if psutil.pid_exists(pid):
         psutil.Process(pid).terminate()
-        try:
+        with contextlib.suppress(psutil.TimeoutExpired, psutil.NoSuchProcess):
             psutil.Process(pid).wait(timeout)
-        except (psutil.TimeoutExpired, psutil.NoSuchProcess):
-            pass
     leftovers = [*state.get("services", {}).values(), state.get("broker_pid")]
     for child in leftovers:
         if child and psutil.pid_exists(child):
-            try:
+            with contextlib.suppress(psutil.NoSuchProcess):
                 psutil.Process(child).kill()
-            except psutil.NoSuchProcess:
-                pass
     if state.get("postgres_data"):
         pg = EmbeddedPostgres(
             data_dir=Path(state["postgres_data"]), host=config.host, port=config.pg_port

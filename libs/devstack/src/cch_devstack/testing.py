@@ -35,9 +35,12 @@ async def eventually(
     while True:
         last = await probe()
         if until(last):
-            return last
+            result: T = last
+            return result
         if time.monotonic() > deadline:
-            raise AssertionError(f"{what} not reached within {timeout:.0f}s; last value: {repr(last)[:500]}")
+            raise AssertionError(
+                f"{what} not reached within {timeout:.0f}s; last value: {repr(last)[:500]}"
+            )
         await asyncio.sleep(interval)
 
 

@@ -99,7 +99,10 @@ def history(
             {
                 "fullUrl": f"{base}/{rtype}/{rid}",
                 "resource": resource,
-                "request": {"method": method, "url": f"{rtype}/{rid}" if method != "POST" else rtype},
+                "request": {
+                    "method": method,
+                    "url": f"{rtype}/{rid}" if method != "POST" else rtype,
+                },
                 "response": {
                     "status": "201 Created" if method == "POST" else "200 OK",
                     "etag": f'W/"{vid}"',
@@ -120,7 +123,7 @@ def history(
 
 
 def paging(count: str | None, offset: str | None) -> tuple[int, int]:
-    """Validated (count, offset); bad values are 400s, large counts are capped as the spec allows."""
+    """Validated (count, offset): bad values are 400s, large counts capped as the spec allows."""
     from cch_fhir.errors import FhirError
 
     try:

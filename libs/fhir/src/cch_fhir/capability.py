@@ -48,6 +48,8 @@ def merge(statements: list[dict[str, Any]], *, base_url: str) -> dict[str, Any]:
             resources.extend(rest.get("resource", []))
     resources.sort(key=lambda r: str(r.get("type")))
     return capability_statement(
-        name="CareCloserToHome", title="Care Closer to Home FHIR API", resources=resources,
+        name="CareCloserToHome",
+        title="Care Closer to Home FHIR API",
+        resources=resources,
         base_url=base_url,
     )

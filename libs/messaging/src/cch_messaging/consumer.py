@@ -13,14 +13,14 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
 from aiokafka.errors import KafkaError
-from cch_contracts import CloudEvent, EventPayload, dlq_topic
-from cch_observability.context import causation_id_var, correlation_id_var, traceparent_var
-from cch_observability.metrics import EVENTS_CONSUMED, EVENTS_DEAD_LETTERED
 from pydantic import ValidationError
 from sqlalchemy.exc import InterfaceError, OperationalError
 
+from cch_contracts import CloudEvent, EventPayload, dlq_topic
 from cch_messaging.kafka import KafkaSettings
 from cch_messaging.uow import InboxEntry, MessagingUnitOfWork
+from cch_observability.context import causation_id_var, correlation_id_var, traceparent_var
+from cch_observability.metrics import EVENTS_CONSUMED, EVENTS_DEAD_LETTERED
 
 log = logging.getLogger("cch.consumer")
 
@@ -331,5 +331,5 @@ class EventConsumer:
 def _header(record: ConsumerRecord[bytes, bytes], name: str) -> str | None:
     for key, value in record.headers or ():
         if key == name:
-            return value.decode(errors="replace")
+            return str(value.decode(errors="replace"))
     return None

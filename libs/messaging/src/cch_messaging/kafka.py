@@ -1,6 +1,7 @@
 """Kafka client settings and topic provisioning shared by relay and consumer."""
 
 import asyncio
+import contextlib
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,12 +23,13 @@ def _disable_topic_auto_creation() -> None:
     if getattr(original, "_cch_patched", False):
         return
 
-    def init(self: Any, topics: list[str] | None = None,
-             allow_auto_topic_creation: bool | None = False) -> None:
+    def init(
+        self: Any, topics: list[str] | None = None, allow_auto_topic_creation: bool | None = False
+    ) -> None:
         original(self, topics, allow_auto_topic_creation)
 
-    init._cch_patched = True  # type: ignore[attr-defined]
-    metadata.MetadataRequest.__init__ = init  # type: ignore[method-assign]
+    init._cch_patched = True  # type: ignore[attr-defined,unused-ignore]
+    metadata.MetadataRequest.__init__ = init  # type: ignore[method-assign,unused-ignore]
 
 
 _disable_topic_auto_creation()
@@ -93,10 +95,8 @@ async def ensure_topics(settings: KafkaSettings, topics: list[str]) -> list[str]
         if not missing:
             return []
         new = [NewTopic(t, settings.partitions, settings.replication_factor) for t in missing]
-        try:
+        with contextlib.suppress(TopicAlreadyExistsError):  # another client won the race
             await admin.create_topics(new)
-        except TopicAlreadyExistsError:
-            pass
         return missing
     finally:
         await admin.close()

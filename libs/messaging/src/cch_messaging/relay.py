@@ -12,12 +12,12 @@ import sqlalchemy as sa
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
-from cch_contracts.topics import all_topics
-from cch_observability.metrics import OUTBOX_PUBLISHED, OUTBOX_PUBLISH_FAILURES
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from cch_contracts.topics import all_topics
 from cch_messaging.kafka import KafkaSettings, cluster_id, ensure_topics
 from cch_messaging.uow import notify_channel
+from cch_observability.metrics import OUTBOX_PUBLISH_FAILURES, OUTBOX_PUBLISHED
 
 log = logging.getLogger("cch.relay")
 
@@ -121,41 +121,40 @@ class OutboxRelay:
     async def publish_batch(self, producer: AIOKafkaProducer) -> int:
         """Claim, send and mark one batch in one transaction; a failed send leaves rows unmarked."""
         o = self._outbox
-        async with self._engine.connect() as conn:
-            async with conn.begin():
-                if self._kafka.ephemeral_broker:
-                    await self._check_cluster()
-                rows = (
-                    await conn.execute(
-                        sa.select(o)
-                        .where(o.c.published_at.is_(None))
-                        .order_by(o.c.seq)
-                        .limit(self._batch_size)
-                        .with_for_update(skip_locked=True)
-                    )
-                ).all()
-                if not rows:
-                    return 0
-                try:
-                    futures = [
-                        await producer.send(
-                            row.topic,
-                            value=envelope(row, source=self._source),
-                            key=row.key.encode(),
-                            headers=kafka_headers(row, source=self._source),
-                        )
-                        for row in rows
-                    ]
-                    await asyncio.gather(*futures)
-                except (KafkaError, OSError, TimeoutError) as exc:
-                    await conn.rollback()
-                    await self._record_failure([r.id for r in rows], exc)
-                    raise
+        async with self._engine.connect() as conn, conn.begin():
+            if self._kafka.ephemeral_broker:
+                await self._check_cluster()
+            rows = (
                 await conn.execute(
-                    sa.update(o)
-                    .where(o.c.id.in_([r.id for r in rows]))
-                    .values(published_at=sa.func.clock_timestamp(), attempts=o.c.attempts + 1)
+                    sa.select(o)
+                    .where(o.c.published_at.is_(None))
+                    .order_by(o.c.seq)
+                    .limit(self._batch_size)
+                    .with_for_update(skip_locked=True)
                 )
+            ).all()
+            if not rows:
+                return 0
+            try:
+                futures = [
+                    await producer.send(
+                        row.topic,
+                        value=envelope(row, source=self._source),
+                        key=row.key.encode(),
+                        headers=kafka_headers(row, source=self._source),
+                    )
+                    for row in rows
+                ]
+                await asyncio.gather(*futures)
+            except (KafkaError, OSError, TimeoutError) as exc:
+                await conn.rollback()
+                await self._record_failure([r.id for r in rows], exc)
+                raise
+            await conn.execute(
+                sa.update(o)
+                .where(o.c.id.in_([r.id for r in rows]))
+                .values(published_at=sa.func.clock_timestamp(), attempts=o.c.attempts + 1)
+            )
         OUTBOX_PUBLISHED.labels(self._source).inc(len(rows))
         return len(rows)
 
@@ -185,9 +184,9 @@ class OutboxRelay:
         async with self._engine.begin() as conn:
             result = await conn.execute(
                 sa.delete(o).where(
-                    o.c.published_at < sa.func.now() - sa.text(
-                        f"interval '{int(self._retention.total_seconds())} seconds'"
-                    )
+                    o.c.published_at
+                    < sa.func.now()
+                    - sa.text(f"interval '{int(self._retention.total_seconds())} seconds'")
                 )
             )
         return int(result.rowcount or 0)

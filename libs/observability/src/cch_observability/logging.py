@@ -12,8 +12,22 @@ from cch_observability.context import correlation_id_var, traceparent_var
 from cch_observability.tracing import trace_id
 
 PII_KEYS = frozenset(
-    {"nhs_number", "nhsnumber", "name", "given", "family", "birth_date", "birthdate",
-     "dob", "postcode", "address", "phone", "email", "telecom", "contact"}
+    {
+        "nhs_number",
+        "nhsnumber",
+        "name",
+        "given",
+        "family",
+        "birth_date",
+        "birthdate",
+        "dob",
+        "postcode",
+        "address",
+        "phone",
+        "email",
+        "telecom",
+        "contact",
+    }
 )
 _NHS_NUMBER = re.compile(r"\b\d{3}\s?\d{3}\s?\d{4}\b")
 

@@ -11,7 +11,9 @@ HTTP_REQUESTS = Counter(
     "cch_http_requests_total", "HTTP requests", ["service", "method", "route", "status"]
 )
 HTTP_LATENCY = Histogram(
-    "cch_http_request_seconds", "HTTP request latency", ["service", "method", "route"],
+    "cch_http_request_seconds",
+    "HTTP request latency",
+    ["service", "method", "route"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
 OUTBOX_PUBLISHED = Counter("cch_outbox_published_total", "Outbox rows published", ["source"])

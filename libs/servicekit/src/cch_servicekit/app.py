@@ -5,16 +5,15 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
 
 import sqlalchemy as sa
+from fastapi import APIRouter, FastAPI, Request, Response
+
 from cch_messaging import HandlerRegistry
 from cch_observability.context import correlation_id_var, traceparent_var
 from cch_observability.logging import configure_logging
 from cch_observability.metrics import http_metrics, metrics_response
 from cch_observability.tracing import child_traceparent
-from fastapi import APIRouter, FastAPI, Request, Response
-
 from cch_servicekit.errors import Problem, error_response, install_error_handlers
 from cch_servicekit.health import router as health_router
 from cch_servicekit.runtime import BackgroundJob, Runtime, build_runtime
@@ -88,8 +87,9 @@ def create_service_app(service: ServiceDefinition) -> FastAPI:
     ) -> Response:
         length = request.headers.get("content-length")
         if length and length.isdigit() and int(length) > max_body:
-            return error_response(request, 413, "too-costly",
-                                  f"request body over the {max_body}-byte limit")
+            return error_response(
+                request, 413, "too-costly", f"request body over the {max_body}-byte limit"
+            )
         cid = request.headers.get("x-correlation-id") or str(uuid.uuid4())
         tokens = (
             correlation_id_var.set(cid[:128]),
@@ -113,7 +113,3 @@ def create_service_app(service: ServiceDefinition) -> FastAPI:
     for router in service.routers:
         app.include_router(router)
     return app
-
-
-def openapi_security(app: FastAPI) -> dict[str, Any]:
-    return app.openapi()

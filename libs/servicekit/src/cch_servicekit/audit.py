@@ -5,9 +5,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from cch_auth import Principal
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from cch_auth import Principal
 
 
 def _audit_columns() -> list[sa.Column]:  # type: ignore[type-arg]
@@ -44,8 +45,17 @@ def create_audit_table(op: Any, schema: str) -> None:
     op.create_index("ix_access_audit_patient", "access_audit", ["patient_key"], schema=schema)
 
 
-_ACTIONS = {"create": "C", "read": "R", "vread": "R", "search": "E", "history": "R",
-            "update": "U", "patch": "U", "delete": "D", "validate": "E"}
+_ACTIONS = {
+    "create": "C",
+    "read": "R",
+    "vread": "R",
+    "search": "E",
+    "history": "R",
+    "update": "U",
+    "patch": "U",
+    "delete": "D",
+    "validate": "E",
+}
 
 
 async def record_access(

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from cch_db.migrations import upgrade
-
 from cch_servicekit.settings import ServiceSettings
 
 

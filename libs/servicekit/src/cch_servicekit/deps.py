@@ -3,10 +3,10 @@
 from collections.abc import Callable
 from typing import Annotated
 
-from cch_auth import Principal
-from cch_auth.errors import forbidden, unauthenticated
 from fastapi import Depends, Request
 
+from cch_auth import Principal
+from cch_auth.errors import forbidden, unauthenticated
 from cch_servicekit.runtime import Runtime
 
 

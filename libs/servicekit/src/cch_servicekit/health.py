@@ -5,10 +5,10 @@ import time
 from typing import Any
 
 import sqlalchemy as sa
-from cch_messaging.kafka import wait_for_broker
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from cch_messaging.kafka import wait_for_broker
 from cch_servicekit.runtime import Runtime
 
 router = APIRouter(tags=["health"])
@@ -23,7 +23,10 @@ async def healthz(request: Request) -> dict[str, str]:
 @router.get("/readyz", summary="Ready when the database and the broker answer")
 async def readyz(request: Request) -> JSONResponse:
     runtime: Runtime = request.app.state.runtime
-    checks: dict[str, Any] = {"database": await _database(runtime), "broker": await _broker(runtime)}
+    checks: dict[str, Any] = {
+        "database": await _database(runtime),
+        "broker": await _broker(runtime),
+    }
     ready = all(v == "ok" for v in checks.values())
     return JSONResponse(
         {"status": "ready" if ready else "not-ready", "service": runtime.name, "checks": checks},

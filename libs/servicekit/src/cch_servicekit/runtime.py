@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
 from cch_auth import TokenVerifier
 from cch_db import create_engine, session_factory
 from cch_messaging import (
@@ -16,8 +18,6 @@ from cch_messaging import (
     MessagingUnitOfWork,
     OutboxRelay,
 )
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-
 from cch_servicekit.settings import ServiceSettings
 
 log = logging.getLogger("cch.runtime")

@@ -1,17 +1,19 @@
 """Wires adapters into the service layer; the only module that knows both."""
 
-from cch_servicekit import ServiceDefinition
-
 from careplans.adapters.tables import metadata
 from careplans.config import Settings
 from careplans.entrypoints.consumer import handlers
+from cch_servicekit import ServiceDefinition
 
 
 def service_definition(settings: Settings | None = None) -> ServiceDefinition:
     return ServiceDefinition(
         name="careplans",
         title="Care plans",
-        description="FHIR CarePlan, CareTeam, Goal and Flag with emergency and end-of-life plans, need-to-know access and audit.",
+        description=(
+            "FHIR CarePlan, CareTeam, Goal and Flag with emergency and end-of-life plans, "
+            "need-to-know access and audit."
+        ),
         settings=settings or Settings(),
         metadata=metadata,
         routers=[],

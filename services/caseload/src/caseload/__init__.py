@@ -1,1 +1,1 @@
-"""Caseload service: Case managers, capacity, assignment, review schedule, MDT reviews, transfer and discharge."""
+"""Caseload service."""

@@ -1,8 +1,8 @@
 """Wires adapters into the service layer; the only module that knows both."""
 
 import httpx
-from cch_servicekit import Runtime, ServiceDefinition
 
+from cch_servicekit import Runtime, ServiceDefinition
 from gateway.adapters.tables import metadata
 from gateway.api.routes import router
 from gateway.config import Settings

@@ -1,7 +1,8 @@
 """Gateway settings: shared ones unprefixed, its own prefixed GATEWAY_."""
 
-from cch_servicekit import ServiceSettings
 from pydantic_settings import SettingsConfigDict
+
+from cch_servicekit import ServiceSettings
 
 
 class Settings(ServiceSettings):

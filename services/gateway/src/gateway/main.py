@@ -1,8 +1,8 @@
 """ASGI entry: `uvicorn --factory gateway.main:create_app`."""
 
-from cch_servicekit import create_service_app
 from fastapi import FastAPI
 
+from cch_servicekit import create_service_app
 from gateway.bootstrap import service_definition
 
 

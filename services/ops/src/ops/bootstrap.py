@@ -1,7 +1,6 @@
 """Wires adapters into the service layer; the only module that knows both."""
 
 from cch_servicekit import ServiceDefinition
-
 from ops.adapters.tables import metadata
 from ops.api.events import router as events_router
 from ops.config import Settings
@@ -12,7 +11,9 @@ def service_definition(settings: Settings | None = None) -> ServiceDefinition:
     return ServiceDefinition(
         name="ops",
         title="Ops",
-        description="Event log index, consumer lag, dead letters, replay and the programme dashboard.",
+        description=(
+            "Event log index, consumer lag, dead letters, replay and the programme dashboard."
+        ),
         settings=settings or Settings(),
         metadata=metadata,
         routers=[events_router],

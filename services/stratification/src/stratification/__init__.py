@@ -1,1 +1,1 @@
-"""Stratification service: Population data, frailty and comorbidity indices, risk model, tiers, predictive reports, programme modelling."""
+"""Stratification service."""

@@ -5,8 +5,18 @@ from fastapi import Request
 from fastapi.responses import Response
 
 HOP_BY_HOP = frozenset(
-    {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers",
-     "transfer-encoding", "upgrade", "host", "content-length"}
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "te",
+        "trailers",
+        "transfer-encoding",
+        "upgrade",
+        "host",
+        "content-length",
+    }
 )
 
 
@@ -24,6 +34,9 @@ async def forward(
         content=await request.body(),
         headers=headers,
     )
-    out_headers = {k: v for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP
-                   and k.lower() != "content-encoding"}
+    out_headers = {
+        k: v
+        for k, v in upstream.headers.items()
+        if k.lower() not in HOP_BY_HOP and k.lower() != "content-encoding"
+    }
     return Response(upstream.content, status_code=upstream.status_code, headers=out_headers)

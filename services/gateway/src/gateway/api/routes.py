@@ -4,15 +4,15 @@ import asyncio
 from typing import Annotated
 
 import httpx
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
 from cch_auth import Principal
 from cch_fhir.bundle import public_base
 from cch_fhir.capability import merge
 from cch_fhir.errors import FhirError
 from cch_fhir.http import FhirResponse
 from cch_servicekit import PrincipalDep, Problem, RuntimeDep
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import Response
-
 from gateway.adapters.upstream import forward
 from gateway.domain.routing import FHIR_CAPABILITY_SOURCES, owner_of
 
@@ -29,50 +29,76 @@ Client = Annotated[httpx.AsyncClient, Depends(_client)]
 
 
 @router.get("/fhir/metadata", tags=["fhir"], summary="CapabilityStatement of the whole platform")
-async def capability(request: Request, runtime: RuntimeDep, client: Client,
-                     _: PrincipalDep) -> FhirResponse:
+async def capability(
+    request: Request, runtime: RuntimeDep, client: Client, _: PrincipalDep
+) -> FhirResponse:
     upstreams = runtime.extras["upstreams"]
 
     async def fetch(svc: str) -> dict | None:
         try:
-            r = await client.get(f"{upstreams[svc]}/fhir/metadata",
-                                 headers={"authorization": request.headers.get("authorization", "")})
+            r = await client.get(
+                f"{upstreams[svc]}/fhir/metadata",
+                headers={"authorization": request.headers.get("authorization", "")},
+            )
         except httpx.HTTPError:
             return None
         return r.json() if r.status_code == 200 else None
 
-    statements = [s for s in await asyncio.gather(*(fetch(s) for s in FHIR_CAPABILITY_SOURCES)) if s]
+    statements = [
+        s for s in await asyncio.gather(*(fetch(s) for s in FHIR_CAPABILITY_SOURCES)) if s
+    ]
     return FhirResponse(merge(statements, base_url=f"{public_base(request)}/fhir"))
 
 
 @router.api_route("/fhir/{resource_type}", methods=METHODS, tags=["fhir"], include_in_schema=False)
-@router.api_route("/fhir/{resource_type}/{rest:path}", methods=METHODS, tags=["fhir"],
-                  include_in_schema=False)
-async def fhir(request: Request, runtime: RuntimeDep, client: Client, _: PrincipalDep,
-               resource_type: str, rest: str = "") -> Response:
+@router.api_route(
+    "/fhir/{resource_type}/{rest:path}", methods=METHODS, tags=["fhir"], include_in_schema=False
+)
+async def fhir(
+    request: Request,
+    runtime: RuntimeDep,
+    client: Client,
+    _: PrincipalDep,
+    resource_type: str,
+    rest: str = "",
+) -> Response:
     owner = owner_of(resource_type)
     if owner is None:
-        raise FhirError.of(404, "not-supported", f"resource type {resource_type!r} is not served here")
+        raise FhirError.of(
+            404, "not-supported", f"resource type {resource_type!r} is not served here"
+        )
     try:
-        return await forward(client, request, base=runtime.extras["upstreams"][owner],
-                             path=request.url.path)
+        return await forward(
+            client, request, base=runtime.extras["upstreams"][owner], path=request.url.path
+        )
     except httpx.HTTPError as exc:
-        raise FhirError.of(502, "transient", f"{owner} is unavailable: {type(exc).__name__}") from exc
+        raise FhirError.of(
+            502, "transient", f"{owner} is unavailable: {type(exc).__name__}"
+        ) from exc
 
 
-@router.api_route("/api/{service}/{rest:path}", methods=METHODS, tags=["api"],
-                  include_in_schema=False)
-async def api(request: Request, runtime: RuntimeDep, client: Client, principal: PrincipalDep,
-              service: str, rest: str) -> Response:
+@router.api_route(
+    "/api/{service}/{rest:path}", methods=METHODS, tags=["api"], include_in_schema=False
+)
+async def api(
+    request: Request,
+    runtime: RuntimeDep,
+    client: Client,
+    principal: PrincipalDep,
+    service: str,
+    rest: str,
+) -> Response:
     upstreams = runtime.extras["upstreams"]
     if service not in upstreams:
         raise Problem(404, "Not Found", f"no service called {service!r}", code="not-found")
     try:
-        return await forward(client, request, base=upstreams[service], path=f"/{rest}",
-                             prefix=f"/api/{service}")
+        return await forward(
+            client, request, base=upstreams[service], path=f"/{rest}", prefix=f"/api/{service}"
+        )
     except httpx.HTTPError as exc:
-        raise Problem(502, "Bad Gateway", f"{service} is unavailable: {type(exc).__name__}",
-                      code="upstream") from exc
+        raise Problem(
+            502, "Bad Gateway", f"{service} is unavailable: {type(exc).__name__}", code="upstream"
+        ) from exc
 
 
 __all__ = ["Principal", "router"]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiokafka import TopicPartition
+
 from cch_contracts.topics import DLQ_SUFFIX, Topic, dlq_topic
 from cch_messaging import KafkaSettings
 
@@ -64,7 +65,9 @@ async def end_offsets(kafka: KafkaSettings, topics: list[str]) -> dict[TopicPart
         await _stop(consumer)
 
 
-async def group_lag(kafka: KafkaSettings, group: str, ends: dict[TopicPartition, int]) -> list[PartitionLag]:
+async def group_lag(
+    kafka: KafkaSettings, group: str, ends: dict[TopicPartition, int]
+) -> list[PartitionLag]:
     """committed() on an assigned, non-subscribed member works on Kafka and on Tansu alike."""
     consumer = kafka.consumer(group_id=group)
     await consumer.start()
@@ -97,15 +100,22 @@ async def stream_overview(kafka: KafkaSettings) -> dict[str, Any]:
             "lag_total": sum(r.lag or 0 for r in consumed),
             "topics": sorted({r.topic for r in consumed}),
             "partitions": [
-                {"topic": r.topic, "partition": r.partition, "end_offset": r.end_offset,
-                 "committed": r.committed, "lag": r.lag}
+                {
+                    "topic": r.topic,
+                    "partition": r.partition,
+                    "end_offset": r.end_offset,
+                    "committed": r.committed,
+                    "lag": r.lag,
+                }
                 for r in consumed
             ],
         }
     return {"topics": per_topic, "consumer_groups": groups}
 
 
-async def read_dead_letters(kafka: KafkaSettings, *, topic: str | None, limit: int) -> list[dict[str, Any]]:
+async def read_dead_letters(
+    kafka: KafkaSettings, *, topic: str | None, limit: int
+) -> list[dict[str, Any]]:
     """Every dead letter still retained, newest last (reads without joining any group)."""
     topics = [dlq_topic(topic)] if topic else [dlq_topic(t.value) for t in Topic]
     ends = await end_offsets(kafka, topics)
@@ -167,7 +177,9 @@ def _letter(tp: TopicPartition, record: Any) -> dict[str, Any]:
     }
 
 
-async def replay_dead_letter(kafka: KafkaSettings, *, dlq: str, partition: int, offset: int) -> dict[str, Any]:
+async def replay_dead_letter(
+    kafka: KafkaSettings, *, dlq: str, partition: int, offset: int
+) -> dict[str, Any]:
     """Put a dead letter's original event back on its topic; the group's inbox retries it."""
     if not dlq.endswith(DLQ_SUFFIX):
         raise ValueError(f"{dlq} is not a dead-letter topic")
@@ -189,7 +201,9 @@ async def replay_dead_letter(kafka: KafkaSettings, *, dlq: str, partition: int, 
     await producer.start()
     try:
         meta = await producer.send_and_wait(
-            body["topic"], value=body["original"].encode(), key=record.key,
+            body["topic"],
+            value=body["original"].encode(),
+            key=record.key,
             headers=[(k, v) for k, v in (record.headers or ()) if k.startswith("ce_")],
         )
     finally:

@@ -1,6 +1,7 @@
 """Tables of the ops schema (the only schema this service's role can touch)."""
 
 import sqlalchemy as sa
+
 from cch_messaging import inbox_table, outbox_table
 from cch_servicekit.audit import audit_table
 
@@ -25,7 +26,9 @@ event_log = sa.Table(
     sa.Column("correlation_id", sa.String(128)),
     sa.Column("causation_id", sa.String(128)),
     sa.Column("size_bytes", sa.Integer, nullable=False),
-    sa.Column("indexed_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Column(
+        "indexed_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
     sa.Index("ix_event_log_occurred_at", "occurred_at"),
     sa.Index("ix_event_log_type", "type", "occurred_at"),
     sa.Index("ix_event_log_correlation", "correlation_id"),

@@ -4,11 +4,11 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import sqlalchemy as sa
-from cch_auth import Principal
-from cch_servicekit import Problem, RuntimeDep, require_roles
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
+from cch_auth import Principal
+from cch_servicekit import Problem, RuntimeDep, require_roles
 from ops.adapters import streams
 from ops.adapters.tables import event_log
 
@@ -48,8 +48,10 @@ async def list_events(
 ) -> EventPage:
     q = sa.select(event_log).order_by(event_log.c.occurred_at.desc()).limit(limit)
     for column, value in (
-        (event_log.c.type, type), (event_log.c.topic, topic),
-        (event_log.c.subject, subject), (event_log.c.correlation_id, correlation_id),
+        (event_log.c.type, type),
+        (event_log.c.topic, topic),
+        (event_log.c.subject, subject),
+        (event_log.c.correlation_id, correlation_id),
     ):
         if value is not None:
             q = q.where(column == value)
@@ -58,7 +60,9 @@ async def list_events(
     async with runtime.engine.connect() as conn:
         rows = (await conn.execute(q)).mappings().all()
     items = [EventEntry.model_validate(dict(r)) for r in rows]
-    return EventPage(items=items, next_before=items[-1].occurred_at if len(items) == limit else None)
+    return EventPage(
+        items=items, next_before=items[-1].occurred_at if len(items) == limit else None
+    )
 
 
 @router.get("/events/summary", summary="Counts by event type over a window")

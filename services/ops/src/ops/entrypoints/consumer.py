@@ -2,11 +2,11 @@
 
 from typing import Any
 
+from sqlalchemy.dialects.postgresql import insert
+
 from cch_contracts import REGISTRY, CloudEvent
 from cch_contracts.registry import _load_all
 from cch_messaging import HandlerRegistry, MessagingUnitOfWork
-from sqlalchemy.dialects.postgresql import insert
-
 from ops.adapters.tables import event_log
 
 handlers = HandlerRegistry()

@@ -32,8 +32,9 @@ def upgrade() -> None:
         sa.Column("correlation_id", sa.String(128)),
         sa.Column("causation_id", sa.String(128)),
         sa.Column("size_bytes", sa.Integer, nullable=False),
-        sa.Column("indexed_at", sa.DateTime(timezone=True), nullable=False,
-                  server_default=sa.func.now()),
+        sa.Column(
+            "indexed_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
         schema=SCHEMA,
     )
     op.create_index("ix_event_log_occurred_at", "event_log", ["occurred_at"], schema=SCHEMA)

@@ -1,0 +1,56 @@
+"""FHIR mechanics: weak ETags, paging links, OperationOutcome, and the R4 schema check."""
+
+import pytest
+
+from cch_fhir import FhirError, parse_if_match
+from cch_fhir.bundle import paging
+from cch_fhir.errors import Issue, operation_outcome
+from cch_fhir.schema import schema_errors
+
+
+def test_if_match_accepts_only_weak_etags_with_a_version():
+    assert parse_if_match(None) is None
+    assert parse_if_match('W/"3"') == 3
+    for bad in ('"3"', "W/3", 'W/"abc"', "*"):
+        with pytest.raises(FhirError) as caught:
+            parse_if_match(bad)
+        assert caught.value.status == 400
+
+
+def test_paging_caps_count_and_rejects_nonsense():
+    assert paging(None, None) == (20, 0)
+    assert paging("500", "40") == (100, 40)
+    with pytest.raises(FhirError):
+        paging("ten", None)
+    with pytest.raises(FhirError):
+        paging("-1", None)
+
+
+def test_operation_outcome_is_valid_r4():
+    outcome = operation_outcome([Issue("invalid", "bad thing", expression="CarePlan.status")])
+    assert schema_errors(outcome) == []
+
+
+def test_schema_check_catches_what_r4_forbids():
+    assert (
+        schema_errors(
+            {
+                "resourceType": "CarePlan",
+                "status": "draft",
+                "intent": "plan",
+                "subject": {"reference": "Patient/1"},
+            }
+        )
+        == []
+    )
+    assert schema_errors({"resourceType": "CarePlan", "status": "draft"})
+    assert schema_errors(
+        {
+            "resourceType": "CarePlan",
+            "subject": {"reference": "Patient/1"},
+            "status": "draft",
+            "intent": "plan",
+            "unknownElement": 1,
+        }
+    )
+    assert schema_errors({"resourceType": "NotAThing"})
