@@ -47,7 +47,7 @@ class StackConfig:
     service_ports: dict[str, int] = field(default_factory=lambda: dict(SERVICES))
     external_database_url: str | None = None
     external_kafka: str | None = None
-    seed_population: int = 20_000
+    seed_population: int = 310_000
 
     @classmethod
     def from_env(cls) -> "StackConfig":
@@ -61,7 +61,7 @@ class StackConfig:
             check_database_url(db_url)
         if kafka:
             check_bootstrap(kafka)
-        seed = os.environ.get("CCH_SEED_POPULATION", "20000")
+        seed = os.environ.get("CCH_SEED_POPULATION", "310000")
         if not seed.isdigit():
             raise StackError(f"CCH_SEED_POPULATION={seed!r} must be a whole number")
         return cls(

@@ -4,6 +4,7 @@ import asyncio
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import quote, urlsplit, urlunsplit
 
@@ -96,3 +97,21 @@ def migrate_all(admin_url: str) -> None:
             if result.returncode != 0:
                 last = (result.stderr.strip().splitlines() or ["(no output)"])[-1]
                 raise StackError(f"migrations for {svc} failed: {last}")
+
+
+def seed_all(services: list[str], *, population: int, env: Callable[[str], dict[str, str]]) -> None:
+    """Runs `<service> seed` for every service; each decides what (if anything) to load."""
+    for svc in services:
+        result = subprocess.run(
+            [sys.executable, "-m", svc, "seed", "--population", str(population)],
+            env={**os.environ, **env(svc)},
+            capture_output=True,
+            text=True,
+            timeout=1800,
+            check=False,
+        )
+        if result.stdout.strip():
+            print(result.stdout.strip(), flush=True)
+        if result.returncode != 0:
+            last = (result.stderr.strip().splitlines() or ["(no output)"])[-1]
+            raise StackError(f"seeding {svc} failed: {last}")

@@ -21,6 +21,7 @@ from cch_devstack.provision import (
     migrate_all,
     provision_database,
     provision_topics,
+    seed_all,
     service_database_url,
 )
 
@@ -112,11 +113,19 @@ class Stack:
             proc.wait_ready(timeout=timeout)
         self.timings["services"] = time.monotonic() - t0
 
-    def start(self) -> None:
+    def seed(self) -> None:
+        """Each service loads its development data (population, workforce, roster) once."""
+        t0 = time.monotonic()
+        seed_all(self.services, population=self.config.seed_population, env=self.service_env)
+        self.timings["seed"] = time.monotonic() - t0
+
+    def start(self, *, seed: bool = True) -> None:
         self._check_not_running()
         try:
             self.start_infrastructure()
             self.start_services()
+            if seed:
+                self.seed()
             self.write_state()
         except BaseException:
             self.stop()

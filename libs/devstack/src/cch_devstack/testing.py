@@ -5,13 +5,15 @@ Integration tests ask for `infra`; end-to-end tests ask for `stack`. Both use th
 """
 
 import asyncio
+import contextlib
 import os
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
+import httpx
 import pytest
 
 from cch_devstack.config import StackConfig
@@ -122,3 +124,28 @@ def token_for(infra: Infra) -> Callable[..., str]:
         )
 
     return make
+
+
+@contextlib.asynccontextmanager
+async def service_app(
+    infra: Infra, svc: str, create_app: Callable[[], Any], **env: str
+) -> AsyncIterator[httpx.AsyncClient]:
+    """Run one service in-process (API, consumer, relay) against the session's real Postgres and
+    broker, and give an HTTP client for it. Extra settings come as environment variables."""
+    from fastapi import FastAPI
+
+    settings_env = {**infra.service_env(svc), **env}
+    saved = {k: os.environ.get(k) for k in settings_env}
+    os.environ.update(settings_env)
+    try:
+        app: FastAPI = create_app()
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url=f"http://{svc}") as client:
+                yield client
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value

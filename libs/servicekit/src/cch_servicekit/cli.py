@@ -15,6 +15,7 @@ def service_main(
     app_path: str,
     migrations_dir: Path,
     settings: Callable[[], ServiceSettings],
+    seed: Callable[[ServiceSettings, int], int] | None = None,
     argv: list[str] | None = None,
 ) -> int:
     parser = argparse.ArgumentParser(prog=name, description=f"{name} service")
@@ -24,12 +25,18 @@ def service_main(
     serve.add_argument("--port", type=int, default=None)
     serve.add_argument("--workers", type=int, default=1)
     sub.add_parser("migrate", help="apply this service's migrations to its own schema")
+    seeder = sub.add_parser("seed", help="load development data (idempotent)")
+    seeder.add_argument("--population", type=int, default=20_000)
     args, _ = parser.parse_known_args(argv)
     current = settings()
     if args.command == "migrate":
         upgrade(migrations_dir, url=current.database_url, schema=name)
         print(f"{name}: migrations applied")
         return 0
+    if args.command == "seed":
+        if seed is None:
+            return 0
+        return seed(current, args.population)
     import uvicorn
 
     uvicorn.run(
