@@ -35,7 +35,7 @@ token: ## mint a development token: make token ROLE=case-manager
 	@$(UV) run --frozen cch-token --role $(or $(ROLE),ehr-system)
 
 test: setup ## every tier: unit, integration and end-to-end, against real Postgres and the real broker
-	$(PYTEST) -m "not e2e" libs services
+	$(PYTEST) -m "not e2e" libs services deploy
 	$(PYTEST) tests-e2e
 
 test-unit: setup ## unit tests only (no database, no broker)

@@ -41,6 +41,11 @@ def run_env(target_metadata: MetaData, *, schema: str) -> None:
             compare_type=True,
         )
         with context.begin_transaction():
+            # replicas starting together migrate one at a time; the others then find nothing to do
+            connection.execute(
+                text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
+                {"key": f"cch-migrate-{schema}"},
+            )
             context.run_migrations()
 
     async def run_async() -> None:
