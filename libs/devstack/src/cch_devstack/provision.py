@@ -100,8 +100,9 @@ def migrate_all(admin_url: str) -> None:
 
 
 def seed_all(services: list[str], *, population: int, env: Callable[[str], dict[str, str]]) -> None:
-    """Runs `<service> seed` for every service; each decides what (if anything) to load."""
-    for svc in services:
+    """Runs `<service> seed` for every service in parallel; each decides what to load."""
+
+    def one(svc: str) -> tuple[str, subprocess.CompletedProcess[str]]:
         result = subprocess.run(
             [sys.executable, "-m", svc, "seed", "--population", str(population)],
             env={**os.environ, **env(svc)},
@@ -110,8 +111,12 @@ def seed_all(services: list[str], *, population: int, env: Callable[[str], dict[
             timeout=1800,
             check=False,
         )
-        if result.stdout.strip():
-            print(result.stdout.strip(), flush=True)
-        if result.returncode != 0:
-            last = (result.stderr.strip().splitlines() or ["(no output)"])[-1]
-            raise StackError(f"seeding {svc} failed: {last}")
+        return svc, result
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        for svc, result in pool.map(one, services):
+            if result.stdout.strip():
+                print(result.stdout.strip(), flush=True)
+            if result.returncode != 0:
+                last = (result.stderr.strip().splitlines() or ["(no output)"])[-1]
+                raise StackError(f"seeding {svc} failed: {last}")
