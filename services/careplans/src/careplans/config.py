@@ -1,7 +1,8 @@
 """Care plans settings: shared ones unprefixed, this service's own prefixed CAREPLANS_."""
 
-from cch_servicekit import ServiceSettings
 from pydantic_settings import SettingsConfigDict
+
+from cch_servicekit import ServiceSettings
 
 
 class Settings(ServiceSettings):

@@ -1,9 +1,9 @@
 """ASGI entry: `uvicorn --factory careplans.main:create_app`."""
 
-from cch_servicekit import create_service_app
 from fastapi import FastAPI
 
 from careplans.bootstrap import service_definition
+from cch_servicekit import create_service_app
 
 
 def create_app() -> FastAPI:

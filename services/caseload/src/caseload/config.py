@@ -1,7 +1,8 @@
 """Caseload settings: shared ones unprefixed, this service's own prefixed CASELOAD_."""
 
-from cch_servicekit import ServiceSettings
 from pydantic_settings import SettingsConfigDict
+
+from cch_servicekit import ServiceSettings
 
 
 class Settings(ServiceSettings):

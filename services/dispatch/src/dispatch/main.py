@@ -1,8 +1,8 @@
 """ASGI entry: `uvicorn --factory dispatch.main:create_app`."""
 
-from cch_servicekit import create_service_app
 from fastapi import FastAPI
 
+from cch_servicekit import create_service_app
 from dispatch.bootstrap import service_definition
 
 

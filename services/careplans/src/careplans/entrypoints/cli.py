@@ -2,9 +2,8 @@
 
 from pathlib import Path
 
-from cch_servicekit.cli import service_main
-
 from careplans.config import Settings
+from cch_servicekit.cli import service_main
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 

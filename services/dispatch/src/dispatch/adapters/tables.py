@@ -1,6 +1,7 @@
 """Tables of the dispatch schema (the only schema this service's role can touch)."""
 
 import sqlalchemy as sa
+
 from cch_messaging import inbox_table, outbox_table
 from cch_servicekit.audit import audit_table
 

@@ -3,7 +3,6 @@
 from pathlib import Path
 
 from cch_servicekit.cli import service_main
-
 from dispatch.config import Settings
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"

@@ -8,6 +8,7 @@ Create Date: 2026-11-23
 from collections.abc import Sequence
 
 from alembic import op
+
 from cch_messaging.tables import create_messaging_tables, drop_messaging_tables
 from cch_servicekit.audit import create_audit_table
 
