@@ -1,9 +1,29 @@
 """Wires adapters into the service layer; the only module that knows both."""
 
-from cch_servicekit import ServiceDefinition
+from cch_servicekit import Problem, ServiceDefinition
+from stratification.adapters import run_tables  # noqa: F401  (registers the run tables)
 from stratification.adapters.tables import metadata
+from stratification.api.fhir import router as fhir_router
+from stratification.api.reports import router as reports_router
+from stratification.api.runs import router as runs_router
 from stratification.config import Settings
+from stratification.domain.errors import DomainError
+from stratification.domain.tier_policy import InvalidTierPolicy
 from stratification.entrypoints.consumer import handlers
+from stratification.service_layer.runs import NoPopulation, RunAlreadyInProgress, UnknownPractice
+
+_STATUS: dict[type[DomainError], int] = {
+    RunAlreadyInProgress: 409,
+    NoPopulation: 409,
+    UnknownPractice: 404,
+    InvalidTierPolicy: 422,
+}
+
+
+def _problem(exc: Exception) -> Problem:
+    assert isinstance(exc, DomainError)
+    status = next((s for t, s in _STATUS.items() if isinstance(exc, t)), 422)
+    return Problem(status, type(exc).__name__, exc.message, code=exc.code)
 
 
 def service_definition(settings: Settings | None = None) -> ServiceDefinition:
@@ -11,11 +31,12 @@ def service_definition(settings: Settings | None = None) -> ServiceDefinition:
         name="stratification",
         title="Stratification",
         description=(
-            "Population data, frailty and comorbidity indices, risk model, tiers, predictive "
-            "reports, programme modelling."
+            "Population data, frailty and comorbidity indices, the 12-month emergency admission "
+            "risk model, tiers, predictive reports and FHIR RiskAssessment."
         ),
         settings=settings or Settings(),
         metadata=metadata,
-        routers=[],
+        routers=[runs_router, reports_router, fhir_router],
         handlers=handlers,
+        domain_errors={DomainError: _problem},
     )

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from stratification.domain.avoidability import (
     Avoidability,
     avoidability_of_codes,

@@ -6,6 +6,7 @@ from datetime import date
 
 import numpy as np
 import pytest
+
 from stratification.domain.icd10_codes import normalise_icd10
 from stratification.domain.indices import FrailtyBand, compute_indices, frailty_band
 from stratification.domain.patient_activity import EventKind, EventTable

@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+
 from stratification.domain.errors import DomainError
 from stratification.domain.ingest_validation import (
     IngestBatchRejected,

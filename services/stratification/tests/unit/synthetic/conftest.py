@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from stratification.domain.population import SyntheticPopulation, generate_population
 
 SMALL_SIZE = 5_000

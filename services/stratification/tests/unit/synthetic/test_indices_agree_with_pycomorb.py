@@ -8,6 +8,7 @@ import numpy as np
 import polars as pl
 import pytest
 from pycomorb import comorbidity
+
 from stratification.domain.indices import compute_indices
 from stratification.domain.patient_activity import EventKind, age_in_years
 from stratification.domain.population import SyntheticPopulation, generate_population

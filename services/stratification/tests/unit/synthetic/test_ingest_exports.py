@@ -6,6 +6,7 @@ from datetime import date
 
 import numpy as np
 from nhs_number.validate import is_valid
+
 from stratification.domain.ingest_validation import (
     accept_activity_batch,
     accept_registry_batch,

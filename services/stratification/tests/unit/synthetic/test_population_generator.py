@@ -5,6 +5,7 @@ import re
 import numpy as np
 import pytest
 from nhs_number.validate import is_valid
+
 from stratification.domain.patient_activity import EventKind, age_in_years
 from stratification.domain.population import (
     LOCALITY_SHARES,

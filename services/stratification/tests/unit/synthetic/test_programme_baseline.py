@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import numpy as np
+
 from stratification.domain.avoidability import Avoidability, classify_admissions
 from stratification.domain.patient_activity import EventKind
 from stratification.domain.population import Locality, SyntheticPopulation, nel_baseline
