@@ -11,6 +11,7 @@ from stratification.domain.errors import DomainError
 from stratification.domain.tier_policy import InvalidTierPolicy
 from stratification.entrypoints.consumer import handlers
 from stratification.service_layer.runs import NoPopulation, RunAlreadyInProgress, UnknownPractice
+from stratification.service_layer.schedule import monthly_runs
 
 _STATUS: dict[type[DomainError], int] = {
     RunAlreadyInProgress: 409,
@@ -39,4 +40,5 @@ def service_definition(settings: Settings | None = None) -> ServiceDefinition:
         routers=[runs_router, reports_router, fhir_router],
         handlers=handlers,
         domain_errors={DomainError: _problem},
+        background=[monthly_runs],
     )

@@ -9,3 +9,7 @@ class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="STRATIFICATION_", extra="ignore")
 
     http_port: int = 8001
+    # the population is re-stratified monthly; the scheduler checks this often
+    schedule_runs: bool = True
+    run_every_days: int = 30
+    schedule_check_seconds: float = 60.0

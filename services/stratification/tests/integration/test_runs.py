@@ -47,7 +47,9 @@ async def _completed_run(client, headers, body=None):
 
 async def test_a_run_tiers_the_65_plus_and_reports_model_quality(infra, loaded, token_for):
     commissioner = {"authorization": f"Bearer {token_for('commissioner')}"}
-    async with service_app(infra, "stratification", create_app) as client:
+    async with service_app(
+        infra, "stratification", create_app, STRATIFICATION_SCHEDULE_RUNS="false"
+    ) as client:
         run = await _completed_run(client, commissioner)
         assert run["status"] == "completed", run.get("error")
         counts = run["counts"]
@@ -72,7 +74,9 @@ async def test_a_run_tiers_the_65_plus_and_reports_model_quality(infra, loaded, 
 async def test_risk_assessments_are_valid_r4_with_factors(infra, loaded, token_for):
     ehr = {"authorization": f"Bearer {token_for('ehr-system', scopes='system/RiskAssessment.rs')}"}
     commissioner = {"authorization": f"Bearer {token_for('commissioner')}"}
-    async with service_app(infra, "stratification", create_app) as client:
+    async with service_app(
+        infra, "stratification", create_app, STRATIFICATION_SCHEDULE_RUNS="false"
+    ) as client:
         await _completed_run(client, commissioner)
         bundle = (
             await client.get(
@@ -106,7 +110,9 @@ async def test_risk_assessments_are_valid_r4_with_factors(infra, loaded, token_f
 async def test_excluded_patient_stays_off_report_until_review_date(infra, loaded, token_for):
     commissioner = {"authorization": f"Bearer {token_for('commissioner')}"}
     mdt = {"authorization": f"Bearer {token_for('case-manager')}"}
-    async with service_app(infra, "stratification", create_app) as client:
+    async with service_app(
+        infra, "stratification", create_app, STRATIFICATION_SCHEDULE_RUNS="false"
+    ) as client:
         await _completed_run(client, commissioner)
         practices = sorted({str(c) for c in loaded.practice_codes()})
         report = (
