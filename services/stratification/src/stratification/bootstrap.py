@@ -7,16 +7,22 @@ from stratification.api.fhir import router as fhir_router
 from stratification.api.reports import router as reports_router
 from stratification.api.runs import router as runs_router
 from stratification.config import Settings
-from stratification.domain.errors import DomainError
-from stratification.domain.tier_policy import InvalidTierPolicy
+from stratification.domain.errors import (
+    DomainError,
+    InvalidTierPolicy,
+    NoPopulation,
+    RunAlreadyInProgress,
+    UnknownModelVersion,
+    UnknownPractice,
+)
 from stratification.entrypoints.consumer import handlers
-from stratification.service_layer.runs import NoPopulation, RunAlreadyInProgress, UnknownPractice
 from stratification.service_layer.schedule import monthly_runs
 
 _STATUS: dict[type[DomainError], int] = {
     RunAlreadyInProgress: 409,
     NoPopulation: 409,
     UnknownPractice: 404,
+    UnknownModelVersion: 404,
     InvalidTierPolicy: 422,
 }
 

@@ -55,12 +55,15 @@ async def test_a_run_tiers_the_65_plus_and_reports_model_quality(infra, loaded, 
         counts = run["counts"]
         by_tier = counts["by_tier"]
         eligible = sum(by_tier.values())
-        assert by_tier["highest"] == round(eligible * 0.02)
-        assert by_tier["high"] == round(eligible * 0.12) - round(eligible * 0.02)
+        # ranks among the 65+: exactly the policy's shares, fewer where scores tie on a cut-off
+        assert 0.015 * eligible <= by_tier["highest"] <= 0.02 * eligible + 1
+        assert 0.11 * eligible <= by_tier["highest"] + by_tier["high"] <= 0.12 * eligible + 1
         assert counts["tier_changes"] == eligible  # first run: everyone gets a tier
         model = (await client.get(f"/models/{run['model_version']}", headers=commissioner)).json()
         assert 0.6 < model["metrics"]["auroc"] < 0.95
-        assert len(model["metrics"]["calibration_by_decile"]) == 10
+        assert len(model["metrics"]["calibration"]) == 10
+        tiers = (await client.get("/tiers", headers=commissioner)).json()
+        assert [t["tier"] for t in tiers["tiers"]] == ["highest", "high", "medium", "low"]
 
         again = await client.post("/runs", json={}, headers=commissioner)
         assert again.status_code == 200 and again.json()["id"] == run["id"]  # same snapshot

@@ -1,15 +1,17 @@
 """Runs, model registry and tier definitions."""
 
+from dataclasses import asdict
 from typing import Annotated, Any
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Response
+from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, Field
 
 from cch_auth import Principal
 from cch_servicekit import Problem, RuntimeDep, require_roles
 from stratification.adapters.run_tables import model_version, run
-from stratification.domain.tier_policy import TIER_OFFERS, TierPolicy
+from stratification.domain.tiers import TIER_OFFERS, TierPolicy
 from stratification.service_layer.runs import start_run
 
 router = APIRouter(tags=["stratification runs"])
@@ -83,17 +85,11 @@ async def tiers(_: Reader) -> dict[str, Any]:
     policy = TierPolicy()
     return {
         "policy": {
-            "highest_share": policy.highest_share,
-            "high_share": policy.high_share,
-            "medium_share": policy.medium_share,
+            "from_percentile": {t.value: p for t, p in policy.cut_offs().items()},
             "eligible_minimum_age": policy.minimum_age,
         },
         "tiers": [
-            {
-                **offer.__dict__,
-                "tier": offer.tier.value,
-                "review_interval_days": list(offer.review_interval_days),
-            }
+            {**jsonable_encoder(asdict(offer)), "shropshire_need": offer.tier.shropshire_label}
             for offer in TIER_OFFERS.values()
         ],
     }

@@ -1,7 +1,6 @@
 """Stratification runs: score the population, tier it, and tell the others only what changed."""
 
 import asyncio
-import hashlib
 import json
 import logging
 import uuid
@@ -24,26 +23,13 @@ from stratification.adapters.population_reader import (
     snapshot_id,
 )
 from stratification.adapters.run_tables import current_tier, model_version, run
-from stratification.domain.errors import DomainError
-from stratification.domain.risk.features import FEATURE_NAMES, admitted_within_year, build_features
-from stratification.domain.risk.logistic import LogisticModel, fit_logistic
-from stratification.domain.risk.metrics import evaluate
-from stratification.domain.tier_policy import TierPolicy
+from stratification.domain.errors import NoPopulation, RunAlreadyInProgress, UnknownPractice
+from stratification.domain.model_metrics import evaluate
+from stratification.domain.risk.features import admitted_within_year, build_features
+from stratification.domain.risk_model import ModelArtefact, TrainingWindow, train
+from stratification.domain.tiers import Tier, TierPolicy, assign_tiers
 
 log = logging.getLogger("stratification.runs")
-MODEL_KIND = "nel12-logistic"
-
-
-class RunAlreadyInProgress(DomainError):
-    code = "run-in-progress"
-
-
-class NoPopulation(DomainError):
-    code = "no-population"
-
-
-class UnknownPractice(DomainError):
-    code = "unknown-practice"
 
 
 def _dsn(runtime: Runtime) -> str:
@@ -107,15 +93,16 @@ async def _progress(runtime: Runtime, run_id: str, text: str, **values: Any) -> 
 
 @dataclass(frozen=True)
 class Scored:
-    model: LogisticModel
-    version: str
+    model: ModelArtefact
     index_date: date
     probability: np.ndarray
     tiers: np.ndarray
     factors: list[list[str]]
     eligible: np.ndarray
-    metrics: dict[str, Any]
-    window: dict[str, str]
+
+    @property
+    def version(self) -> str:
+        return self.model.version
 
 
 def score_population(pop: StoredPopulation, *, policy: TierPolicy, snapshot: str) -> Scored:
@@ -128,42 +115,39 @@ def score_population(pop: StoredPopulation, *, policy: TierPolicy, snapshot: str
         d: build_features(pop.events, birth_date=pop.birth_date, male=pop.male, index_date=d)
         for d in (train_at, test_at, index)
     }
-    train = features[train_at]
-    old = train.age >= policy.minimum_age
-    model = fit_logistic(
-        train.matrix[old],
+    history = features[train_at]
+    old = policy.eligible(history.age)
+    model = train(
+        history.matrix[old],
         admitted_within_year(pop.events, index_date=train_at)[old],
-        feature_names=FEATURE_NAMES,
+        window=TrainingWindow(
+            features_from=train_at - timedelta(days=365),
+            index_date=train_at,
+            outcome_until=test_at,
+        ),
+        trained_at=datetime.now(UTC),
     )
-    test = features[test_at]
-    held_out = test.age >= policy.minimum_age
-    metrics = evaluate(
-        admitted_within_year(pop.events, index_date=test_at)[held_out],
-        model.score(test.matrix[held_out]),
-    ).to_dict()
+    held_out = features[test_at]
+    judged = policy.eligible(held_out.age)
+    model = model.with_metrics(
+        evaluate(
+            admitted_within_year(pop.events, index_date=test_at)[judged],
+            model.score(held_out.matrix[judged]),
+        )
+    )
     now = features[index]
-    eligible = now.age >= policy.minimum_age
+    eligible = policy.eligible(now.age)
     probability = model.score(now.matrix)
-    tiers = policy.assign(probability, eligible)
-    factors = model.explain(now.matrix[eligible])
-    digest = hashlib.sha256(json.dumps(model.to_dict()).encode()).hexdigest()[:8]
-    window = {
-        "train_features_at": train_at.isoformat(),
-        "train_outcomes_to": test_at.isoformat(),
-        "evaluated_on_year_from": test_at.isoformat(),
-        "scored_at": index.isoformat(),
-    }
-    return Scored(
-        model,
-        f"{MODEL_KIND}-{index:%Y%m%d}-{digest}",
-        index,
-        probability,
-        tiers,
-        factors,
-        eligible,
-        metrics,
-        window,
+    codes = assign_tiers(probability, eligible, policy).codes
+    tiers = np.array(
+        [
+            Tier.from_code(int(c)).value if ok else None
+            for c, ok in zip(codes, eligible, strict=True)
+        ],
+        dtype=object,
     )
+    factors = [[f.description for f in row] for row in model.explain(now.matrix[eligible])]
+    return Scored(model, index, probability, tiers, factors, eligible)
 
 
 async def execute_run(runtime: Runtime, *, run_id: str, practice: str | None) -> None:
@@ -203,17 +187,18 @@ async def _execute(runtime: Runtime, *, run_id: str, practice: str | None) -> No
         model_version=scored.version,
         index_date=scored.index_date,
     )
+    artefact = json.loads(json.dumps(scored.model.to_json(), default=str))
     async with runtime.engine.begin() as db:
         await db.execute(
             insert(model_version)
             .values(
                 version=scored.version,
-                kind=MODEL_KIND,
+                kind=scored.model.kind,
                 trained_at=now,
-                training_window=scored.window,
-                features=list(FEATURE_NAMES),
-                artefact=scored.model.to_dict(),
-                metrics=scored.metrics,
+                training_window=artefact["window"],
+                features=[f.name for f in scored.model.features],
+                artefact=artefact,
+                metrics=artefact["metrics"],
             )
             .on_conflict_do_nothing(index_elements=["version"])
         )
