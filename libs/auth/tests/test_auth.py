@@ -83,6 +83,10 @@ def test_smart_v2_and_v1_scopes_parse_and_bad_ones_are_ignored():
     assert not scopes[1].permits("Flag", Interaction.CREATE)
 
 
+def test_a_query_restricted_scope_grants_nothing_rather_than_everything():
+    assert parse_scopes("user/Flag.rs?category=dnar") == ()
+
+
 def test_dev_keys_are_created_once_and_reused(tmp_path):
     first = ensure_dev_keys(tmp_path).read_bytes()
     jwks = json.loads((tmp_path / "jwks.json").read_text())

@@ -54,3 +54,11 @@ def test_schema_check_catches_what_r4_forbids():
         }
     )
     assert schema_errors({"resourceType": "NotAThing"})
+
+
+def test_capability_statements_for_r4_4_0_1_validate():
+    from cch_fhir.capability import capability_statement
+
+    statement = capability_statement(name="T", title="T", resources=[{"type": "CarePlan"}])
+    assert statement["fhirVersion"] == "4.0.1"
+    assert schema_errors(statement) == []

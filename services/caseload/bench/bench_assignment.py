@@ -34,6 +34,7 @@ from caseload.domain.vocabulary import (
 )
 from caseload.domain.workforce_sizing import generate_workforce
 
+GOAL_P99_US = 10_000.0  # well under one database round trip of the consumer path
 TIER_MIX = {Tier.HIGHEST: 0.40, Tier.HIGH: 0.45, Tier.MEDIUM: 0.10, Tier.LOW: 0.05}
 NEED_MIX = {
     MostPressingNeed.NURSING: 0.40,
@@ -196,8 +197,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--decisions", type=int, default=5_000)
     parser.add_argument("--seed", type=int, default=20190401)
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--quick", action="store_true", help="small sizes for a smoke run")
     args = parser.parse_args(argv)
+    if args.quick:
+        args.managers, args.open_cases, args.decisions = 60, 2_000, 500
     report = run(args.managers, args.open_cases, args.decisions, args.seed)
+    p99 = report["results"]["decide"]["p99_us"]
+    report = {
+        "name": "caseload_assignment",
+        **report,
+        "goal": f"decide p99 under {GOAL_P99_US / 1000:.0f} ms (300 managers, 10,000 open cases)",
+        "met": p99 < GOAL_P99_US,
+    }
     state = report["state"]
     print(f"caseload assignment: {state}")
     print(f"{'operation':42} {'n':>6} {'p50 µs':>9} {'p99 µs':>9} {'mean µs':>9} {'max µs':>9}")

@@ -11,6 +11,7 @@ ROLE_DEFAULT_SCOPES = {
     "ehr-system": "system/*.cruds",
     "case-manager": "user/CarePlan.cruds user/CareTeam.rs user/Goal.cruds user/Flag.cruds "
     "user/Patient.rs user/ServiceRequest.cruds user/RiskAssessment.rs",
+    "team-lead": "user/CarePlan.rs user/CareTeam.rs user/Patient.rs",
     "clinician": "user/CarePlan.rs user/Flag.rs user/Patient.rs user/CareTeam.rs",
     "coordinator": "user/ServiceRequest.rs user/Flag.rs user/Patient.rs",
     "ops": "system/AuditEvent.rs",

@@ -10,6 +10,7 @@ from cch_auth.smart import Interaction, SmartScope
 class Role(StrEnum):
     EHR_SYSTEM = "ehr-system"
     CASE_MANAGER = "case-manager"
+    TEAM_LEAD = "team-lead"
     CLINICIAN = "clinician"
     COORDINATOR = "coordinator"
     OPS = "ops"

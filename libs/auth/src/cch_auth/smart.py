@@ -29,7 +29,9 @@ class SmartScope:
 
 def parse_scope(text: str) -> SmartScope | None:
     """None for scopes that are not resource scopes (openid, launch, ...)."""
-    match = _SCOPE.match(text.split("?", 1)[0])
+    if "?" in text:
+        return None  # finer-grained (query-restricted) scopes are not supported: grant nothing
+    match = _SCOPE.match(text)
     if match is None:
         return None
     context, resource, perms = match.groups()

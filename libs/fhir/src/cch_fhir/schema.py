@@ -25,7 +25,23 @@ def schema_path() -> Path:
 
 @lru_cache(maxsize=1)
 def _definitions() -> dict[str, Any]:
-    return dict(json.loads(schema_path().read_text())["definitions"])
+    definitions = dict(json.loads(schema_path().read_text())["definitions"])
+    _admit_401(definitions)
+    return definitions
+
+
+def _admit_401(node: Any) -> None:
+    """The packaged schema was generated from R4 4.0.0; 4.0.1 is its technical correction with
+    the same JSON structure, but the FHIRVersion enums stop at 4.0.0. Admit 4.0.1 there."""
+    if isinstance(node, dict):
+        enum = node.get("enum")
+        if isinstance(enum, list) and "4.0.0" in enum and "4.0.1" not in enum:
+            enum.append("4.0.1")
+        for value in node.values():
+            _admit_401(value)
+    elif isinstance(node, list):
+        for value in node:
+            _admit_401(value)
 
 
 @lru_cache(maxsize=64)

@@ -3,8 +3,9 @@
 from fastapi import FastAPI
 
 from caseload.bootstrap import service_definition
+from caseload.domain.clock import Clock
 from cch_servicekit import create_service_app
 
 
-def create_app() -> FastAPI:
-    return create_service_app(service_definition())
+def create_app(clock: Clock | None = None) -> FastAPI:
+    return create_service_app(service_definition(clock=clock))

@@ -52,6 +52,21 @@ class CaseTransferred(EventPayload):
     case_manager: CaseManagerRef | None = None
     reason: str
     transferred_at: datetime
+    decided_by: str | None = None
+
+
+@event("cch.caseload.waitlisted.v1", topic=Topic.CASELOAD, producer=_P)
+class CaseWaitlisted(EventPayload):
+    """No fitting case manager had capacity: the patient waits, visibly, with the reason."""
+
+    case_id: str
+    referral_id: str | None
+    patient_key: str
+    need_level: NeedLevel
+    tier: Tier | None
+    locality: Locality
+    reason: str
+    waitlisted_at: datetime
 
 
 @event("cch.review.due.v1", topic=Topic.CASELOAD, producer=_P)

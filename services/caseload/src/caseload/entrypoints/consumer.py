@@ -1,5 +1,32 @@
 """Events the caseload service applies (each once, through the inbox)."""
 
-from cch_messaging import HandlerRegistry
+from caseload.domain.clock import Clock
+from caseload.domain.errors import UnknownNeed
+from caseload.service_layer.assignment import assign_referral, change_tier
+from cch_contracts import CloudEvent
+from cch_contracts.events.referrals import ReferralAccepted
+from cch_contracts.events.stratification import PatientTierChanged
+from cch_messaging import HandlerRegistry, MessagingUnitOfWork
+from cch_messaging.consumer import PoisonEvent
 
-handlers = HandlerRegistry()
+
+def build_handlers(clock: Clock) -> HandlerRegistry:
+    """Handlers over an injected clock (the system clock in service, a fake one in tests)."""
+    handlers = HandlerRegistry()
+
+    @handlers.on(ReferralAccepted)
+    async def on_referral_accepted(
+        uow: MessagingUnitOfWork, event: CloudEvent, payload: ReferralAccepted
+    ) -> None:
+        try:
+            await assign_referral(uow, payload, clock=clock)
+        except UnknownNeed as exc:  # can never be applied: dead-letter it at once, visibly
+            raise PoisonEvent(exc.message) from exc
+
+    @handlers.on(PatientTierChanged)
+    async def on_tier_changed(
+        uow: MessagingUnitOfWork, event: CloudEvent, payload: PatientTierChanged
+    ) -> None:
+        await change_tier(uow, payload, clock=clock)
+
+    return handlers
