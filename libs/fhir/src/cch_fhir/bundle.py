@@ -20,6 +20,11 @@ def public_base(request: Request) -> str:
     return f"{proto}://{host}{prefix}"
 
 
+def fhir_base(request: Request) -> str:
+    """Every FHIR endpoint here lives under /fhir; resources' fullUrls hang off that base."""
+    return f"{public_base(request)}/fhir"
+
+
 def page_links(
     request: Request, *, total: int, offset: int, count: int, path: str | None = None
 ) -> list[dict[str, str]]:
@@ -50,7 +55,7 @@ def searchset(
     count: int,
     outcome: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    base = public_base(request)
+    base = fhir_base(request)
     entries: list[dict[str, Any]] = [
         {
             "fullUrl": f"{base}/{r['resourceType']}/{r['id']}",
@@ -90,7 +95,7 @@ def history(
     count: int,
 ) -> dict[str, Any]:
     """`versions` are (resource, method) newest first; method is POST, PUT or DELETE."""
-    base = public_base(request)
+    base = fhir_base(request)
     entries = []
     for resource, method in versions:
         rtype, rid = resource["resourceType"], resource["id"]

@@ -2,6 +2,7 @@
 
 import sqlalchemy as sa
 
+from careplans.adapters.resource_tables import resource_tables
 from cch_messaging import inbox_table, outbox_table
 from cch_servicekit.audit import audit_table
 
@@ -10,3 +11,4 @@ metadata = sa.MetaData(schema=SCHEMA)
 outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)
 access_audit = audit_table(metadata)
+resource, resource_version = resource_tables(metadata)

@@ -1,5 +1,29 @@
 """Events the careplans service applies (each once, through the inbox)."""
 
-from cch_messaging import HandlerRegistry
+from typing import Any
+
+from careplans.service_layer.pathway_plans import (
+    adjust_plan,
+    complete_plan,
+    draft_plan_for_assignment,
+)
+from cch_contracts import CloudEvent
+from cch_contracts.events.caseload import CaseAssigned, CaseDischarged, PlanAdjustmentRequested
+from cch_messaging import HandlerRegistry, MessagingUnitOfWork
 
 handlers = HandlerRegistry()
+
+
+@handlers.on(CaseAssigned)
+async def on_assigned(uow: MessagingUnitOfWork, event: CloudEvent, payload: Any) -> None:
+    await draft_plan_for_assignment(uow, payload)
+
+
+@handlers.on(PlanAdjustmentRequested)
+async def on_adjustment(uow: MessagingUnitOfWork, event: CloudEvent, payload: Any) -> None:
+    await adjust_plan(uow, payload)
+
+
+@handlers.on(CaseDischarged)
+async def on_discharged(uow: MessagingUnitOfWork, event: CloudEvent, payload: Any) -> None:
+    await complete_plan(uow, payload)

@@ -1,0 +1,316 @@
+"""FHIR R4 REST for CarePlan, CareTeam, Goal, Flag and Patient under /fhir."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Request
+from fastapi.responses import Response
+
+from careplans.api.capability import careplans_capability
+from careplans.service_layer import access
+from careplans.service_layer.resources import Resources, Written
+from careplans.service_layer.search import search
+from careplans.service_layer.validation import SUPPORTED_TYPES, validate_resource
+from cch_fhir.bundle import history, paging, public_base, searchset
+from cch_fhir.errors import FhirError, Issue, operation_outcome
+from cch_fhir.http import FhirResponse, expect_type, read_resource
+from cch_fhir.versioning import parse_if_match, version_headers
+from cch_servicekit.deps import PrincipalDep, RuntimeDep
+
+router = APIRouter(prefix="/fhir", tags=["fhir"])
+IfMatch = Annotated[str | None, Header(alias="If-Match")]
+
+
+def fhir_base(request: Request) -> str:
+    return f"{public_base(request)}/fhir"
+
+
+def _type(rtype: str) -> str:
+    if rtype not in SUPPORTED_TYPES:
+        raise FhirError.of(404, "not-supported", f"resource type {rtype!r} is not served here")
+    return rtype
+
+
+def _fix_full_urls(request: Request, bundle: dict[str, Any]) -> dict[str, Any]:
+    base = fhir_base(request)
+    for entry in bundle.get("entry", []):
+        res = entry.get("resource", {})
+        if "fullUrl" in entry and res.get("id"):
+            entry["fullUrl"] = f"{base}/{res['resourceType']}/{res['id']}"
+    return bundle
+
+
+def _written(request: Request, written: Written, *, status: int | None = None) -> Response:
+    c = written.content
+    location = f"{fhir_base(request)}/{c['resourceType']}/{c['id']}/_history/{written.version}"
+    return FhirResponse(
+        c,
+        status_code=status or (201 if written.created else 200),
+        headers=version_headers(written.version, written.at, location),
+    )
+
+
+def _strict(request: Request) -> bool:
+    return "handling=strict" in (request.headers.get("prefer") or "").replace(" ", "")
+
+
+@router.get("/metadata", summary="CapabilityStatement")
+async def metadata(request: Request) -> Response:
+    return FhirResponse(careplans_capability(fhir_base(request)))
+
+
+@router.get("/{rtype}", summary="Search")
+async def search_type(
+    rtype: str, request: Request, runtime: RuntimeDep, principal: PrincipalDep
+) -> Response:
+    _type(rtype)
+    params = list(request.query_params.multi_items())
+    async with runtime.uow() as uow:
+        result = await search(uow.session, principal, rtype, params, strict=_strict(request))
+        keys = sorted(result.patient_keys)
+        await access.audit(
+            uow.session,
+            principal,
+            interaction="search",
+            rtype=rtype,
+            rid=None,
+            patient_key=keys[0] if len(keys) == 1 else None,
+            detail=str(request.url.query)[:500] or None,
+        )
+        await uow.commit()
+    bundle = searchset(
+        request,
+        matches=result.matches,
+        includes=result.includes,
+        total=result.total,
+        offset=result.offset,
+        count=result.count,
+        outcome=result.outcome,
+    )
+    if result.summary_count:
+        bundle.pop("link", None)
+        bundle.pop("entry", None) if not result.outcome else None
+    return FhirResponse(_fix_full_urls(request, bundle))
+
+
+@router.post("/{rtype}", summary="Create (If-None-Exist for conditional create)")
+async def create(
+    rtype: str,
+    request: Request,
+    runtime: RuntimeDep,
+    principal: PrincipalDep,
+    if_none_exist: Annotated[str | None, Header(alias="If-None-Exist")] = None,
+) -> Response:
+    _type(rtype)
+    body = await read_resource(request)
+    expect_type(body, rtype)
+    async with runtime.uow() as uow:
+        if if_none_exist:
+            existing = await _conditional_matches(uow.session, principal, rtype, if_none_exist)
+            if len(existing) > 1:
+                raise FhirError.of(412, "duplicate", "If-None-Exist matched more than one resource")
+            if existing:
+                found = existing[0]
+                await access.audit(
+                    uow.session,
+                    principal,
+                    interaction="read",
+                    rtype=rtype,
+                    rid=found["id"],
+                    patient_key=None,
+                    detail="conditional create matched",
+                )
+                await uow.commit()
+                return FhirResponse(
+                    found, status_code=200, headers={"ETag": f'W/"{found["meta"]["versionId"]}"'}
+                )
+        written = await Resources(uow, principal).create(body)
+        await uow.commit()
+    return _written(request, written)
+
+
+async def _conditional_matches(
+    session: Any, principal: Any, rtype: str, query: str
+) -> list[dict[str, Any]]:
+    from urllib.parse import parse_qsl
+
+    params = parse_qsl(query.lstrip("?"), keep_blank_values=True)
+    if not params:
+        raise FhirError.of(400, "invalid", "a conditional request needs search parameters")
+    result = await search(session, principal, rtype, [*params, ("_count", "2")], strict=True)
+    return result.matches
+
+
+@router.put("/{rtype}", summary="Conditional update (PUT /fhir/CarePlan?identifier=...)")
+async def conditional_update(
+    rtype: str,
+    request: Request,
+    runtime: RuntimeDep,
+    principal: PrincipalDep,
+    if_match: IfMatch = None,
+) -> Response:
+    _type(rtype)
+    body = await read_resource(request)
+    expect_type(body, rtype)
+    version = parse_if_match(if_match)
+    async with runtime.uow() as uow:
+        matches = await _conditional_matches(uow.session, principal, rtype, str(request.url.query))
+        if len(matches) > 1:
+            raise FhirError.of(
+                412, "multiple-matches", "the condition matched more than one resource"
+            )
+        svc = Resources(uow, principal)
+        if not matches:
+            if body.get("id"):
+                raise FhirError.of(400, "invalid", "no match: a new resource cannot carry an id")
+            written = await svc.create(body)
+        else:
+            rid = matches[0]["id"]
+            if body.get("id") not in (None, rid):
+                raise FhirError.of(400, "invalid", "the body's id is not the matched resource's id")
+            written = await svc.update(rtype, rid, {**body, "id": rid}, if_match=version)
+        await uow.commit()
+    return _written(request, written)
+
+
+@router.get("/{rtype}/_history", summary="Type history")
+async def type_history(
+    rtype: str, request: Request, runtime: RuntimeDep, principal: PrincipalDep
+) -> Response:
+    _type(rtype)
+    from cch_auth.smart import Interaction
+
+    access.require_scope(principal, rtype, Interaction.READ)
+    count, offset = paging(request.query_params.get("_count"), request.query_params.get("_offset"))
+    async with runtime.uow() as uow:
+        from careplans.adapters.resource_store import ResourceStore
+
+        restrict = access.patient_filter(principal, rtype, Interaction.READ)
+        versions, total = await ResourceStore(uow.session).history(
+            rtype, None, patient_filter=restrict, offset=offset, count=count
+        )
+        await access.audit(
+            uow.session, principal, interaction="history", rtype=rtype, rid=None, patient_key=None
+        )
+        await uow.commit()
+    bundle = history(request, versions=versions, total=total, offset=offset, count=count)
+    return FhirResponse(_fix_full_urls(request, bundle))
+
+
+@router.post("/{rtype}/$validate", summary="$validate: an OperationOutcome, nothing stored")
+async def validate(rtype: str, request: Request, principal: PrincipalDep) -> Response:
+    _type(rtype)
+    body = await read_resource(request)
+    if body.get("resourceType") == "Parameters":
+        inner = next(
+            (p.get("resource") for p in body.get("parameter", []) if p.get("name") == "resource"),
+            None,
+        )
+        if not isinstance(inner, dict):
+            raise FhirError.of(400, "invalid", "Parameters needs a 'resource' parameter")
+        body = inner
+    expect_type(body, rtype)
+    try:
+        validate_resource({**body, "id": body.get("id") or "validate"})
+    except FhirError as exc:
+        return FhirResponse(operation_outcome(exc.issues), status_code=exc.status)
+    ok = Issue("informational", "the resource is valid", severity="information")
+    return FhirResponse(operation_outcome([ok]))
+
+
+@router.get("/{rtype}/{rid}", summary="Read")
+async def read(
+    rtype: str, rid: str, request: Request, runtime: RuntimeDep, principal: PrincipalDep
+) -> Response:
+    _type(rtype)
+    async with runtime.uow() as uow:
+        try:
+            stored = await Resources(uow, principal).read(rtype, rid)
+        finally:
+            if uow.session.in_transaction():
+                await uow.commit()
+    return FhirResponse(
+        stored.content, headers=version_headers(stored.version, stored.last_updated)
+    )
+
+
+@router.put("/{rtype}/{rid}", summary="Update (If-Match for version-aware update)")
+async def update(
+    rtype: str,
+    rid: str,
+    request: Request,
+    runtime: RuntimeDep,
+    principal: PrincipalDep,
+    if_match: IfMatch = None,
+) -> Response:
+    _type(rtype)
+    version = parse_if_match(if_match)
+    body = await read_resource(request)
+    expect_type(body, rtype)
+    async with runtime.uow() as uow:
+        written = await Resources(uow, principal).update(rtype, rid, body, if_match=version)
+        await uow.commit()
+    return _written(request, written)
+
+
+@router.patch("/{rtype}/{rid}", summary="JSON Patch (application/json-patch+json)")
+async def patch(
+    rtype: str,
+    rid: str,
+    request: Request,
+    runtime: RuntimeDep,
+    principal: PrincipalDep,
+    if_match: IfMatch = None,
+) -> Response:
+    _type(rtype)
+    version = parse_if_match(if_match)
+    ctype = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+    if ctype != "application/json-patch+json":
+        raise FhirError.of(415, "not-supported", "PATCH takes application/json-patch+json")
+    import json
+
+    try:
+        operations = json.loads(await request.body())
+    except ValueError as exc:
+        raise FhirError.of(400, "structure", f"body is not valid JSON: {exc}") from exc
+    async with runtime.uow() as uow:
+        written = await Resources(uow, principal).patch(rtype, rid, operations, if_match=version)
+        await uow.commit()
+    return _written(request, written)
+
+
+@router.delete(
+    "/{rtype}/{rid}", summary="Delete: retires the resource by status; it stays readable"
+)
+async def delete(rtype: str, rid: str, runtime: RuntimeDep, principal: PrincipalDep) -> Response:
+    _type(rtype)
+    async with runtime.uow() as uow:
+        await Resources(uow, principal).delete(rtype, rid)
+        await uow.commit()
+    return Response(status_code=204)
+
+
+@router.get("/{rtype}/{rid}/_history", summary="Instance history")
+async def instance_history(
+    rtype: str, rid: str, request: Request, runtime: RuntimeDep, principal: PrincipalDep
+) -> Response:
+    _type(rtype)
+    count, offset = paging(request.query_params.get("_count"), request.query_params.get("_offset"))
+    async with runtime.uow() as uow:
+        svc = Resources(uow, principal)
+        await svc.read(rtype, rid, interaction="history")
+        versions, total = await svc.store.history(rtype, rid, offset=offset, count=count)
+        await uow.commit()
+    bundle = history(request, versions=versions, total=total, offset=offset, count=count)
+    return FhirResponse(_fix_full_urls(request, bundle))
+
+
+@router.get("/{rtype}/{rid}/_history/{vid}", summary="Version read")
+async def vread(
+    rtype: str, rid: str, vid: str, runtime: RuntimeDep, principal: PrincipalDep
+) -> Response:
+    _type(rtype)
+    async with runtime.uow() as uow:
+        content = await Resources(uow, principal).vread(rtype, rid, vid)
+        await uow.commit()
+    headers = {"ETag": f'W/"{content["meta"]["versionId"]}"'}
+    return FhirResponse(content, headers=headers)

@@ -1,0 +1,1 @@
+"""FHIR-level rules of the careplans service: validation, search parameters, patch, capability."""

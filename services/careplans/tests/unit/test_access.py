@@ -1,0 +1,218 @@
+"""Need-to-know: only the patient's care team (or a system of their organisation) gets in."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from careplans.domain.access import (
+    AccessPolicy,
+    Basis,
+    CareTeamParticipant,
+    PatientCareTeam,
+    Principal,
+)
+from careplans.domain.smart_scopes import (
+    Interaction,
+    ScopeContext,
+    parse_scope,
+    parse_scopes,
+)
+from careplans.fhir.care_teams import patient_care_team
+
+NOW = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
+POLICY = AccessPolicy(trusted_system_organisations=frozenset({"cch-platform"}))
+TEAM = PatientCareTeam(
+    "p1",
+    "active",
+    (
+        CareTeamParticipant(practitioner_id="cm-1", start=datetime(2025, 1, 1, tzinfo=UTC)),
+        CareTeamParticipant(
+            practitioner_id="locum",
+            start=datetime(2025, 1, 1, tzinfo=UTC),
+            end=datetime(2025, 2, 1, tzinfo=UTC),
+        ),
+        CareTeamParticipant(organisation_id="M82001"),
+    ),
+)
+
+
+def user(practitioner: str = "cm-1", scopes: str = "user/CarePlan.cruds", **kw: Any) -> Principal:
+    roles = kw.pop("roles", frozenset({"case-manager"}))
+    return Principal(
+        subject=f"u-{practitioner}",
+        roles=roles,
+        scopes=parse_scopes(scopes),
+        practitioner_id=practitioner,
+        **kw,
+    )
+
+
+def decide(principal: Principal, interaction: Interaction = Interaction.READ, **kw: Any) -> Any:
+    kw.setdefault("patient_id", "p1")
+    kw.setdefault("care_teams", [TEAM])
+    kw.setdefault("resource_type", "CarePlan")
+    return POLICY.decide(principal, interaction=interaction, at=NOW, **kw)
+
+
+def test_v2_scope_is_parsed_into_interactions() -> None:
+    scope = parse_scope("user/CarePlan.rs")
+    assert scope is not None and scope.context is ScopeContext.USER
+    assert scope.interactions == {Interaction.READ, Interaction.SEARCH}
+
+
+@pytest.mark.parametrize(
+    ("text", "letters"),
+    [("user/Flag.read", "rs"), ("user/Flag.write", "cud"), ("system/*.*", "cruds")],
+)
+def test_v1_scopes_map_to_v2_permissions(text: str, letters: str) -> None:
+    scope = parse_scope(text)
+    assert scope is not None
+    assert scope.interactions == {Interaction(letter) for letter in letters}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "openid",
+        "launch/patient",
+        "user/CarePlan.sr",
+        "user/CarePlan.rrs",
+        "user/careplan.r",
+        "x/CarePlan.r",
+    ],
+)
+def test_non_resource_or_malformed_scopes_grant_nothing(text: str) -> None:
+    assert parse_scope(text) is None
+
+
+def test_restricted_v2_scope_grants_nothing() -> None:
+    scope = parse_scope("user/Flag.rs?category=dnar")
+    assert scope is not None and scope.restricted
+    assert not scope.permits("Flag", Interaction.READ)
+
+
+def test_case_manager_on_the_team_reads_the_plan() -> None:
+    decision = decide(user())
+    assert decision.allowed and decision.basis is Basis.USER_ON_CARE_TEAM
+
+
+def test_user_not_on_the_team_is_denied_with_403() -> None:
+    decision = decide(user("stranger"))
+    assert not decision.allowed and decision.http_status == 403
+
+
+def test_unknown_patient_is_denied_exactly_like_an_existing_one() -> None:
+    existing = decide(user("stranger"))
+    missing = decide(user("stranger"), patient_id="nobody", care_teams=[])
+    assert (existing.allowed, existing.http_status) == (missing.allowed, missing.http_status)
+
+
+def test_participant_whose_period_ended_is_no_longer_on_the_team() -> None:
+    assert not decide(user("locum")).allowed
+
+
+def test_inactive_care_team_grants_nothing() -> None:
+    ended = PatientCareTeam("p1", "inactive", TEAM.participants)
+    assert not decide(user(), care_teams=[ended]).allowed
+
+
+def test_team_of_another_patient_grants_nothing() -> None:
+    other = PatientCareTeam("p2", "active", TEAM.participants)
+    assert not decide(user(), care_teams=[other]).allowed
+
+
+def test_scope_must_cover_the_interaction() -> None:
+    reader = user(scopes="user/CarePlan.rs")
+    assert decide(reader, Interaction.READ).allowed
+    denied = decide(reader, Interaction.UPDATE)
+    assert not denied.allowed and denied.basis is Basis.NO_SCOPE
+
+
+def test_scope_must_cover_the_resource_type() -> None:
+    assert not decide(user(scopes="user/Flag.cruds")).allowed
+    assert decide(user(scopes="user/*.rs")).allowed
+
+
+def test_user_without_a_clinical_role_is_denied() -> None:
+    decision = decide(user(roles=frozenset({"ops"})))
+    assert not decision.allowed and decision.basis is Basis.NOT_CLINICAL
+
+
+def test_system_token_of_an_organisation_on_the_team_is_allowed() -> None:
+    system = Principal(
+        "gp-system",
+        frozenset({"ehr-system"}),
+        parse_scopes("system/CarePlan.rs"),
+        organisation="M82001",
+    )
+    decision = decide(system)
+    assert decision.allowed and decision.basis is Basis.ORGANISATION_ON_CARE_TEAM
+
+
+def test_system_token_of_another_organisation_is_denied() -> None:
+    system = Principal(
+        "acute", frozenset({"ehr-system"}), parse_scopes("system/CarePlan.rs"), organisation="RXW"
+    )
+    assert not decide(system).allowed
+
+
+def test_trusted_platform_system_reaches_every_patient() -> None:
+    platform = Principal(
+        "caseload", frozenset(), parse_scopes("system/*.cruds"), organisation="cch-platform"
+    )
+    decision = decide(platform, Interaction.CREATE, care_teams=[])
+    assert decision.allowed and decision.basis is Basis.TRUSTED_SYSTEM
+
+
+def test_patient_scope_reaches_only_the_launch_patient() -> None:
+    app = Principal("patient-app", scopes=parse_scopes("patient/CarePlan.rs"), patient_id="p1")
+    assert decide(app).allowed
+    assert not decide(app, patient_id="p2", care_teams=[]).allowed
+
+
+def test_search_is_narrowed_to_the_users_care_teams() -> None:
+    restriction = POLICY.search_restriction(user(), resource_type="CarePlan", at=NOW)
+    assert restriction.allowed and not restriction.unrestricted
+    assert restriction.practitioner_ids == {"cm-1"}
+    assert restriction.sees("p1", [TEAM])
+    assert not restriction.sees("p2", [PatientCareTeam("p2", "active", ())])
+
+
+def test_search_without_search_scope_is_refused() -> None:
+    restriction = POLICY.search_restriction(
+        user(scopes="user/CarePlan.r"), resource_type="CarePlan", at=NOW
+    )
+    assert not restriction.allowed and not restriction.sees("p1", [TEAM])
+
+
+def test_trusted_system_search_is_unrestricted() -> None:
+    platform = Principal(
+        "ops", frozenset(), parse_scopes("system/CarePlan.s"), organisation="cch-platform"
+    )
+    restriction = POLICY.search_restriction(platform, resource_type="CarePlan", at=NOW)
+    assert restriction.unrestricted and restriction.sees("anyone", [])
+
+
+def test_system_search_is_narrowed_to_its_organisation() -> None:
+    system = Principal(
+        "gp", frozenset({"ehr-system"}), parse_scopes("system/CarePlan.s"), organisation="M82001"
+    )
+    restriction = POLICY.search_restriction(system, resource_type="CarePlan", at=NOW)
+    assert restriction.organisation_ids == {"M82001"} and restriction.sees("p1", [TEAM])
+
+
+def test_care_team_json_becomes_participants(fixture: Callable[[str], dict[str, Any]]) -> None:
+    team = patient_care_team(fixture("careteam-uk.json"))
+    assert team is not None and team.patient_id == "pat-9434765919"
+    assert team.includes_practitioner("cm-0042", NOW)
+    assert team.includes_organisation("RXW", NOW)  # on behalf of the community trust
+    assert team.includes_organisation("M82001", NOW)  # the GP practice itself
+    assert not team.includes_practitioner("cm-0042", datetime(2025, 1, 1, tzinfo=UTC))
+
+
+def test_care_team_without_patient_subject_grants_nothing() -> None:
+    assert patient_care_team({"resourceType": "CareTeam", "participant": []}) is None
