@@ -6,10 +6,13 @@ Integration tests ask for `infra`; end-to-end tests ask for `stack`. Both use th
 
 import asyncio
 import contextlib
+import json
 import os
 import tempfile
 import time
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -149,3 +152,37 @@ async def service_app(
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+def cloud_event(payload: Any, *, event_id: str | None = None, source: str | None = None) -> bytes:
+    """A contract payload in the structured CloudEvent envelope the relay would write."""
+    from cch_contracts.registry import spec_for
+
+    spec = spec_for(type(payload))
+    return json.dumps(
+        {
+            "specversion": "1.0",
+            "id": event_id or str(uuid.uuid4()),
+            "source": source or f"/cch/{spec.producer}",
+            "type": spec.type,
+            "time": datetime.now(UTC).isoformat(),
+            "datacontenttype": "application/json",
+            "data": payload.model_dump(mode="json"),
+        }
+    ).encode()
+
+
+async def publish(infra: Infra, payload: Any, *, key: str, event_id: str | None = None) -> str:
+    """Put one event on its contract topic, as another service would (for consumer tests)."""
+    from aiokafka import AIOKafkaProducer
+
+    event_id = event_id or str(uuid.uuid4())
+    producer = AIOKafkaProducer(bootstrap_servers=infra.bootstrap)
+    await producer.start()
+    try:
+        await producer.send_and_wait(
+            payload.topic, cloud_event(payload, event_id=event_id), key=key.encode()
+        )
+    finally:
+        await producer.stop()
+    return event_id

@@ -1,16 +1,13 @@
 """A run over a synthetic county: tiers, events, report, RiskAssessment, exclusions."""
 
-import json
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from aiokafka import AIOKafkaProducer
 
 from cch_contracts import patient_key
 from cch_contracts.events.referrals import ReferralExcluded
-from cch_contracts.topics import Topic
-from cch_devstack.testing import eventually, service_app
+from cch_devstack.testing import eventually, publish, service_app
 from cch_fhir.schema import schema_errors
 from stratification.adapters.population_store import load_synthetic
 from stratification.domain.population import generate_population
@@ -135,24 +132,7 @@ async def test_excluded_patient_stays_off_report_until_review_date(infra, loaded
             decided_by="Practitioner/mdt-1",
             decided_at=datetime.now(UTC),
         )
-        producer = AIOKafkaProducer(bootstrap_servers=infra.bootstrap)
-        await producer.start()
-        try:
-            envelope = {
-                "specversion": "1.0",
-                "id": str(uuid.uuid4()),
-                "source": "/cch/referrals",
-                "type": ReferralExcluded.event_type,
-                "time": datetime.now(UTC).isoformat(),
-                "data": excluded.model_dump(mode="json"),
-            }
-            await producer.send_and_wait(
-                Topic.REFERRALS.value,
-                json.dumps(envelope).encode(),
-                key=target["patient_key"].encode(),
-            )
-        finally:
-            await producer.stop()
+        await publish(infra, excluded, key=target["patient_key"])
 
         async def keys_on(day: date) -> set[str]:
             r = await client.get(
