@@ -4,6 +4,7 @@ from cch_servicekit import Problem, ServiceDefinition
 from stratification.adapters import run_tables  # noqa: F401  (registers the run tables)
 from stratification.adapters.tables import metadata
 from stratification.api.fhir import router as fhir_router
+from stratification.api.ingest import router as ingest_router
 from stratification.api.modelling import router as modelling_router
 from stratification.api.reports import router as reports_router
 from stratification.api.runs import router as runs_router
@@ -44,7 +45,7 @@ def service_definition(settings: Settings | None = None) -> ServiceDefinition:
         ),
         settings=settings or Settings(),
         metadata=metadata,
-        routers=[runs_router, reports_router, fhir_router, modelling_router],
+        routers=[runs_router, reports_router, fhir_router, modelling_router, ingest_router],
         handlers=handlers,
         domain_errors={DomainError: _problem},
         background=[monthly_runs],

@@ -9,6 +9,8 @@ class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="STRATIFICATION_", extra="ignore")
 
     http_port: int = 8001
+    # bulk ingest batches are larger than FHIR resources
+    max_body_bytes: int = 64 * 1024 * 1024
     # the population is re-stratified monthly; the scheduler checks this often
     schedule_runs: bool = True
     run_every_days: int = 30
