@@ -10,3 +10,75 @@ metadata = sa.MetaData(schema=SCHEMA)
 outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)
 access_audit = audit_table(metadata)
+
+# Open statuses: a patient holds at most one request in these (partial unique index below).
+OPEN_STATUSES = ("requested", "assigned", "accepted", "en-route")
+
+requests = sa.Table(
+    "requests",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("referral_id", sa.String(128), nullable=True, unique=True),
+    sa.Column("patient_key", sa.String(128), nullable=False, index=True),
+    sa.Column("nhs_number", sa.String(10), nullable=True),
+    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("deadline", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("postcode", sa.String(16), nullable=False),
+    sa.Column("easting", sa.Float, nullable=False),
+    sa.Column("northing", sa.Float, nullable=False),
+    sa.Column("locality", sa.String(16), nullable=True),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("skills_needed", sa.JSON, nullable=False),
+    sa.Column("priority", sa.SmallInteger, nullable=False),
+    sa.Column("care_plan_alerts_ref", sa.String(256), nullable=True),
+    sa.Column("high_risk", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("clinician_id", sa.String(64), nullable=True),
+    sa.Column("excluded_clinicians", sa.JSON, nullable=False),
+    sa.Column("history", sa.JSON, nullable=False),
+    sa.Column("projected_arrival", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("assignment_why", sa.Text, nullable=True),
+    sa.Column("arrived_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("outcome", sa.String(32), nullable=True),
+    sa.Column("at_risk_warned_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("breached_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("breach_reason", sa.Text, nullable=True),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index(
+        "ix_requests_one_open_per_patient",
+        "patient_key",
+        unique=True,
+        postgresql_where=sa.text("status IN ('requested','assigned','accepted','en-route')"),
+    ),
+)
+
+clinicians = sa.Table(
+    "clinicians",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("skills", sa.JSON, nullable=False),
+    sa.Column("base_name", sa.String(64), nullable=True),
+    sa.Column("base_easting", sa.Float, nullable=False),
+    sa.Column("base_northing", sa.Float, nullable=False),
+    sa.Column("easting", sa.Float, nullable=False),
+    sa.Column("northing", sa.Float, nullable=False),
+    sa.Column("position_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("request_id", sa.String(64), nullable=True),
+    sa.Column("shift_start", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("shift_end", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("leaving_after_job", sa.Boolean, nullable=False, server_default=sa.false()),
+)
+
+transitions = sa.Table(
+    "transitions",
+    metadata,
+    sa.Column("seq", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("request_id", sa.String(64), nullable=False, index=True),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("clinician_id", sa.String(64), nullable=True),
+    sa.Column("note", sa.Text, nullable=False, server_default=""),
+    sa.Column("actor", sa.String(200), nullable=True),
+)

@@ -1,0 +1,1 @@
+"""County simulation of rapid response: the engine against simple rules on the same referrals."""
