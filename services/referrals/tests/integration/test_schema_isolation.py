@@ -39,6 +39,14 @@ async def test_every_service_schema_is_owned_by_its_own_role(infra):
     finally:
         await conn.close()
     assert {r["nspname"]: r["owner"] for r in rows} == {
-        s: s for s in ["gateway", "stratification", "referrals", "caseload", "careplans",
-                       "dispatch", "ops"]
+        s: s
+        for s in [
+            "gateway",
+            "stratification",
+            "referrals",
+            "caseload",
+            "careplans",
+            "dispatch",
+            "ops",
+        ]
     }

@@ -1,0 +1,405 @@
+"""FHIR R4 ServiceRequest for EHRs: create (conditional), read, vread, history, update, search."""
+
+from datetime import datetime
+from typing import Annotated, Any
+from urllib.parse import parse_qsl
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Depends, Header, Request
+from fastapi.responses import Response
+
+from cch_auth import Interaction, Principal
+from cch_contracts import patient_key
+from cch_fhir.bundle import history, paging, public_base, searchset
+from cch_fhir.capability import capability_statement
+from cch_fhir.errors import FhirError, not_found
+from cch_fhir.http import FhirResponse, expect_type, read_resource
+from cch_fhir.versioning import parse_if_match, version_headers
+from cch_messaging import MessagingUnitOfWork
+from cch_servicekit import RuntimeDep
+from referrals.adapters.referral_search import SEARCH_PARAMS, build_query
+from referrals.adapters.referral_store import ReferralStore
+from referrals.adapters.referral_tables import referral
+from referrals.api.deps import ClockDep, audit, fhir_scope
+from referrals.domain.deduplication import ArrivalOutcome
+from referrals.domain.vocabulary import ROUTE_SYSTEM
+from referrals.fhir.service_request import ParsedServiceRequest, parse_service_request
+from referrals.service_layer.referrals import change_status, receive
+
+router = APIRouter(prefix="/fhir", tags=["fhir"])
+RTYPE = "ServiceRequest"
+IfMatch = Annotated[str | None, Header(alias="If-Match")]
+IfNoneExist = Annotated[str | None, Header(alias="If-None-Exist")]
+
+
+def _principal(interaction: Interaction) -> Any:
+    return Depends(fhir_scope(interaction))
+
+
+def fhir_base(request: Request) -> str:
+    return f"{public_base(request)}/fhir"
+
+
+def _key(resource: dict[str, Any]) -> str | None:
+    ident = (resource.get("subject") or {}).get("identifier") or {}
+    value = ident.get("value")
+    if ident.get("system") == "https://fhir.nhs.uk/Id/nhs-number" and value:
+        return patient_key(value)
+    return value if isinstance(value, str) else None
+
+
+def _outcome(parsed: ParsedServiceRequest) -> FhirResponse:
+    return FhirResponse(parsed.operation_outcome(), status_code=parsed.http_status)
+
+
+def _headers(request: Request, resource: dict[str, Any]) -> dict[str, str]:
+    version = int(resource["meta"]["versionId"])
+    at = datetime.fromisoformat(resource["meta"]["lastUpdated"].replace("Z", "+00:00"))
+    location = f"{fhir_base(request)}/{RTYPE}/{resource['id']}/_history/{version}"
+    return version_headers(version, at, location)
+
+
+def _full_urls(request: Request, bundle: dict[str, Any]) -> dict[str, Any]:
+    base = fhir_base(request)
+    for entry in bundle.get("entry", []):
+        res = entry.get("resource", {})
+        if "fullUrl" in entry and res.get("id"):
+            entry["fullUrl"] = f"{base}/{res['resourceType']}/{res['id']}"
+    return bundle
+
+
+def _strict(request: Request) -> bool:
+    return "handling=strict" in (request.headers.get("prefer") or "").replace(" ", "")
+
+
+# --- metadata ------------------------------------------------------------------------------
+SEARCH_DOCS = [
+    ("patient", "token", "The patient's NHS number (system|value or value)"),
+    ("patient:identifier", "token", "Same as patient"),
+    ("subject:identifier", "token", "Same as patient"),
+    ("identifier", "token", "The referrer's identifier for the referral"),
+    ("status", "token", "draft | active | on-hold | revoked | completed | entered-in-error"),
+    ("category", "token", f"Referral route ({ROUTE_SYSTEM})"),
+    ("priority", "token", "routine | urgent"),
+    ("requester", "reference", "Practitioner/…, PractitionerRole/… or Organization/…"),
+    ("authored", "date", "When the referral was written (eq, ge, le, gt, lt prefixes)"),
+    ("_lastUpdated", "date", "When the referral last changed (eq, ge, le, gt, lt prefixes)"),
+    ("_id", "token", "Logical id"),
+    ("_count", "number", "Page size (max 100); Bundle links page through the rest"),
+]
+
+
+def referrals_capability(base_url: str | None = None) -> dict[str, Any]:
+    resource = {
+        "type": RTYPE,
+        "profile": "http://hl7.org/fhir/StructureDefinition/ServiceRequest",
+        "documentation": (
+            "Referrals into case management by every route. Crisis details for an urgent "
+            "referral go in the extension https://cch.example.nhs.uk/StructureDefinition/crisis "
+            "(postcode, reason). A referral for a patient with an open one is linked to it (200 "
+            "with the open referral). Update changes the status only."
+        ),
+        "interaction": [
+            {"code": code}
+            for code in ("read", "vread", "update", "history-instance", "create", "search-type")
+        ],
+        "versioning": "versioned",
+        "readHistory": True,
+        "updateCreate": False,
+        "conditionalCreate": True,
+        "conditionalUpdate": False,
+        "conditionalDelete": "not-supported",
+        "searchParam": [
+            {"name": name, "type": kind, "documentation": doc} for name, kind, doc in SEARCH_DOCS
+        ],
+        "operation": [
+            {
+                "name": "validate",
+                "definition": "http://hl7.org/fhir/OperationDefinition/Resource-validate",
+            }
+        ],
+    }
+    return capability_statement(
+        name="CareCloserToHomeReferrals",
+        title="Care Closer to Home referrals (ServiceRequest)",
+        resources=[resource],
+        base_url=base_url,
+    )
+
+
+@router.get("/metadata", summary="CapabilityStatement")
+async def metadata(request: Request) -> Response:
+    return FhirResponse(referrals_capability(fhir_base(request)))
+
+
+# --- create --------------------------------------------------------------------------------
+async def _conditional(uow: MessagingUnitOfWork, query: str) -> list[dict[str, Any]]:
+    params = parse_qsl(query.lstrip("?"), keep_blank_values=True)
+    if not params:
+        raise FhirError.of(400, "invalid", "If-None-Exist needs search parameters", "If-None-Exist")
+    built = build_query(params, key_for=patient_key)
+    if built.ignored:
+        raise FhirError.of(
+            400,
+            "not-supported",
+            f"If-None-Exist parameter(s) not supported: {', '.join(built.ignored)}",
+            "If-None-Exist",
+        )
+    rows = await uow.session.execute(
+        sa.select(referral.c.resource).where(*built.conditions).limit(2)
+    )
+    return list(rows.scalars())
+
+
+@router.post("/ServiceRequest", summary="Create (If-None-Exist for conditional create)")
+async def create(
+    request: Request,
+    runtime: RuntimeDep,
+    clock: ClockDep,
+    principal: Annotated[Principal, _principal(Interaction.CREATE)],
+    if_none_exist: IfNoneExist = None,
+) -> Response:
+    body = await read_resource(request)
+    expect_type(body, RTYPE)
+    parsed = parse_service_request(body, now=clock.now(), patient_key_for=patient_key)
+    if parsed.request is None:
+        return _outcome(parsed)
+    async with runtime.uow() as uow:
+        if if_none_exist:
+            matches = await _conditional(uow, if_none_exist)
+            if len(matches) > 1:
+                raise FhirError.of(412, "duplicate", "If-None-Exist matched more than one referral")
+            if matches:
+                found = matches[0]
+                await audit(
+                    uow.session,
+                    principal,
+                    interaction="read",
+                    resource_id=found["id"],
+                    patient_key=_key(found),
+                    detail="conditional create matched an existing referral",
+                )
+                await uow.commit()
+                return FhirResponse(found, status_code=200, headers=_headers(request, found))
+        received = await receive(uow, parsed.request, clock=clock, actor=principal.actor)
+        await audit(
+            uow.session,
+            principal,
+            interaction="create" if received.outcome is ArrivalOutcome.CREATED else "update",
+            resource_id=received.referral.referral_id,
+            patient_key=received.referral.patient.patient_key,
+            detail=f"arrival {received.outcome.value}",
+        )
+        await uow.commit()
+    status = 201 if received.outcome is ArrivalOutcome.CREATED else 200
+    return FhirResponse(
+        received.resource, status_code=status, headers=_headers(request, received.resource)
+    )
+
+
+@router.post("/ServiceRequest/$validate", summary="$validate: an OperationOutcome, nothing stored")
+async def validate(
+    request: Request,
+    clock: ClockDep,
+    principal: Annotated[Principal, _principal(Interaction.CREATE)],
+) -> Response:
+    body = await read_resource(request)
+    if body.get("resourceType") == "Parameters":
+        params = body.get("parameter") or []
+        found = [p.get("resource") for p in params if p.get("name") == "resource"]
+        body = found[0] if found and isinstance(found[0], dict) else {}
+    parsed = parse_service_request(body, now=clock.now(), patient_key_for=patient_key)
+    return _outcome(parsed)
+
+
+# --- read, vread, history ------------------------------------------------------------------
+@router.get("/ServiceRequest/{rid}", summary="Read")
+async def read(
+    rid: str,
+    request: Request,
+    runtime: RuntimeDep,
+    principal: Annotated[Principal, _principal(Interaction.READ)],
+) -> Response:
+    async with runtime.uow() as uow:
+        resource = await ReferralStore(uow.session).resource(rid)
+        if resource is None:
+            raise not_found(RTYPE, rid)
+        await audit(
+            uow.session, principal, interaction="read", resource_id=rid, patient_key=_key(resource)
+        )
+        await uow.commit()
+    return FhirResponse(resource, headers=_headers(request, resource))
+
+
+@router.get("/ServiceRequest/{rid}/_history/{vid}", summary="Version read")
+async def vread(
+    rid: str,
+    vid: str,
+    request: Request,
+    runtime: RuntimeDep,
+    principal: Annotated[Principal, _principal(Interaction.READ)],
+) -> Response:
+    if not vid.isdigit():
+        raise FhirError.of(404, "not-found", f"{RTYPE}/{rid} has no version {vid!r}")
+    async with runtime.uow() as uow:
+        resource = await ReferralStore(uow.session).version(rid, int(vid))
+        if resource is None:
+            raise FhirError.of(404, "not-found", f"{RTYPE}/{rid} has no version {vid}")
+        await audit(
+            uow.session, principal, interaction="vread", resource_id=rid, patient_key=_key(resource)
+        )
+        await uow.commit()
+    return FhirResponse(resource, headers=_headers(request, resource))
+
+
+@router.get("/ServiceRequest/{rid}/_history", summary="Instance history")
+async def instance_history(
+    rid: str,
+    request: Request,
+    runtime: RuntimeDep,
+    principal: Annotated[Principal, _principal(Interaction.READ)],
+) -> Response:
+    count, offset = paging(request.query_params.get("_count"), request.query_params.get("_offset"))
+    async with runtime.uow() as uow:
+        store = ReferralStore(uow.session)
+        current = await store.resource(rid)
+        if current is None:
+            raise not_found(RTYPE, rid)
+        versions, total = await store.history(rid, offset=offset, count=count)
+        await audit(
+            uow.session,
+            principal,
+            interaction="history",
+            resource_id=rid,
+            patient_key=_key(current),
+        )
+        await uow.commit()
+    bundle = history(request, versions=versions, total=total, offset=offset, count=count)
+    return FhirResponse(_full_urls(request, bundle))
+
+
+# --- update --------------------------------------------------------------------------------
+def _one_route(body: dict[str, Any]) -> dict[str, Any]:
+    """A linked referral lists every route; the update rules read the first (opening) one."""
+    categories = body.get("category")
+    if isinstance(categories, list) and len(categories) > 1:
+        return {**body, "category": categories[:1]}
+    return body
+
+
+@router.put("/ServiceRequest/{rid}", summary="Update (status) with If-Match")
+async def update(
+    rid: str,
+    request: Request,
+    runtime: RuntimeDep,
+    clock: ClockDep,
+    principal: Annotated[Principal, _principal(Interaction.UPDATE)],
+    if_match: IfMatch = None,
+) -> Response:
+    expected = parse_if_match(if_match)
+    body = await read_resource(request)
+    expect_type(body, RTYPE)
+    if body.get("id") != rid:
+        raise FhirError.of(
+            400, "invalid", f"the body's id must be {rid!r}, the id in the URL", "ServiceRequest.id"
+        )
+    parsed = parse_service_request(
+        _one_route(body),
+        now=clock.now(),
+        patient_key_for=patient_key,
+        require_identifier=False,
+        creating=False,
+    )
+    if parsed.request is None or parsed.status is None:
+        return _outcome(parsed)
+    async with runtime.uow() as uow:
+        store = ReferralStore(uow.session)
+        current = await store.get(rid, for_update=True)
+        if current is None:
+            raise not_found(RTYPE, rid)
+        if parsed.request.patient.patient_key != current.patient.patient_key:
+            raise FhirError.of(
+                422,
+                "business-rule",
+                "a referral's patient cannot change: mark it entered-in-error and refer again",
+                "ServiceRequest.subject",
+            )
+        reason = " ".join(n.get("text", "") for n in body.get("note") or [])[:500]
+        resource = await change_status(
+            uow,
+            rid,
+            parsed.status,
+            reason=f"updated by {principal.actor}" if not reason else reason.strip(),
+            expected_version=expected,
+            clock=clock,
+            actor=principal.actor,
+        )
+        await audit(
+            uow.session,
+            principal,
+            interaction="update",
+            resource_id=rid,
+            patient_key=current.patient.patient_key,
+            detail=f"status {parsed.status.value}",
+        )
+        await uow.commit()
+    return FhirResponse(resource, headers=_headers(request, resource))
+
+
+# --- search --------------------------------------------------------------------------------
+@router.get("/ServiceRequest", summary="Search")
+async def search(
+    request: Request,
+    runtime: RuntimeDep,
+    principal: Annotated[Principal, _principal(Interaction.SEARCH)],
+) -> Response:
+    params = list(request.query_params.multi_items())
+    count, offset = paging(request.query_params.get("_count"), request.query_params.get("_offset"))
+    built = build_query(params, key_for=patient_key)
+    unknown = sorted(set(built.ignored))
+    if unknown and _strict(request):
+        raise FhirError.of(
+            400, "not-supported", f"unknown search parameter(s): {', '.join(unknown)}"
+        )
+    where = built.conditions
+    async with runtime.uow() as uow:
+        total = (
+            await uow.session.execute(
+                sa.select(sa.func.count()).select_from(referral).where(*where)
+            )
+        ).scalar_one()
+        rows = await uow.session.execute(
+            sa.select(referral.c.resource)
+            .where(*where)
+            .order_by(referral.c.last_updated.desc(), referral.c.id)
+            .offset(offset)
+            .limit(count)
+        )
+        matches = list(rows.scalars())
+        keys = sorted(built.patient_keys)
+        await audit(
+            uow.session,
+            principal,
+            interaction="search",
+            resource_id=None,
+            patient_key=keys[0] if len(keys) == 1 else None,
+            detail=(str(request.url.query)[:400] or "all") + f"; {len(matches)} returned",
+        )
+        await uow.commit()
+    outcome = None
+    if unknown:
+        outcome = {
+            "resourceType": "OperationOutcome",
+            "issue": [
+                {
+                    "severity": "warning",
+                    "code": "not-supported",
+                    "diagnostics": f"ignored search parameter(s): {', '.join(unknown)}; "
+                    f"supported: {', '.join(sorted(SEARCH_PARAMS))}",
+                }
+            ],
+        }
+    bundle = searchset(
+        request, matches=matches, total=int(total), offset=offset, count=count, outcome=outcome
+    )
+    return FhirResponse(_full_urls(request, bundle))

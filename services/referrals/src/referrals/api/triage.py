@@ -1,0 +1,257 @@
+"""MDT triage: the worklist per practice or cluster, include / exclude decisions, reversals."""
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from cch_auth import Principal
+from cch_servicekit import Problem, RuntimeDep, require_roles
+from referrals.adapters.referral_state import decision_to_json
+from referrals.adapters.referral_store import ReferralStore
+from referrals.adapters.referral_tables import referral as referral_table
+from referrals.api.deps import TRIAGE_ROLES, ClockDep, audit
+from referrals.domain.decisions import ExclusionReason
+from referrals.domain.references import DECIDER_KINDS, Reference, practitioner
+from referrals.domain.referrals import Referral
+from referrals.domain.vocabulary import Locality, MostPressingNeed, NeedLevel, ReferralStatus
+from referrals.domain.worklist import worklist
+from referrals.service_layer.referrals import (
+    UnknownReferral,
+    decide_exclude,
+    decide_include,
+    load,
+    reverse_decision,
+)
+
+router = APIRouter(tags=["triage"])
+Triager = Annotated[Principal, Depends(require_roles(*TRIAGE_ROLES))]
+
+
+class Include(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    decision: Literal["include"]
+    need_level: NeedLevel
+    eligibility_criteria: list[str] = Field(min_length=1, max_length=20)
+    locality: Locality | None = None
+    most_pressing_need: MostPressingNeed | None = None
+    decided_by: str | None = Field(
+        default=None, description="Practitioner/<id>; defaults to the caller's practitioner id"
+    )
+    note: str = Field(default="", max_length=2000)
+    expected_version: int | None = Field(default=None, ge=1)
+
+
+class Exclude(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    decision: Literal["exclude"]
+    reason: ExclusionReason
+    reason_text: str = Field(default="", max_length=2000)
+    next_review_on: date | None = Field(
+        default=None, description="Default: six months after the decision (seed: no monthly repeat)"
+    )
+    decided_by: str | None = None
+    expected_version: int | None = Field(default=None, ge=1)
+
+
+class Reversal(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=2000)
+    reversed_by: str | None = None
+
+
+Decision = Annotated[Include | Exclude, Field(discriminator="decision")]
+
+
+def summary(r: Referral) -> dict[str, Any]:
+    """The referral as the MDT and reports see it (JSON, no demographics)."""
+    return {
+        "id": r.referral_id,
+        "patient_key": r.patient.patient_key,
+        "nhs_number": r.patient.nhs_number,
+        "status": r.status.value,
+        "status_reason": r.status_reason,
+        "priority": r.priority.value,
+        "route": r.route.value,
+        "routes": [x.value for x in r.routes],
+        "practice_code": r.practice_code,
+        "locality": r.locality.value if r.locality else None,
+        "tier": r.tier.value if r.tier else None,
+        "requester": r.requester.text,
+        "received_at": r.received_at.isoformat(),
+        "version": r.version,
+        "reasons": [{"system": x.system, "code": x.code, "display": x.display} for x in r.reasons],
+        "crisis": {"postcode": r.crisis.postcode, "reason": r.crisis.reason} if r.crisis else None,
+        "decisions": [decision_to_json(d) for d in r.decisions],
+    }
+
+
+def _decider(text: str | None, principal: Principal) -> Reference:
+    if text:
+        return Reference.parse(text, allowed=DECIDER_KINDS)
+    if principal.practitioner_id:
+        return practitioner(principal.practitioner_id)
+    raise Problem(
+        422,
+        "Who decided?",
+        "name the practitioner who decided (decided_by: Practitioner/<id>)",
+        code="decided-by-required",
+    )
+
+
+def _not_found(error: UnknownReferral) -> Problem:
+    return Problem(404, "Not Found", str(error), code="not-found")
+
+
+@router.get("/triage/worklist", summary="Referrals awaiting the MDT, for practices or a locality")
+async def triage_worklist(
+    runtime: RuntimeDep,
+    principal: Triager,
+    practice: Annotated[list[str] | None, Query(description="ODS code; repeat or comma")] = None,
+    locality: Locality | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 200,
+) -> dict[str, Any]:
+    codes = sorted({c.strip().upper() for p in practice or [] for c in p.split(",") if c.strip()})
+    conditions = [referral_table.c.status == ReferralStatus.ACTIVE.value]
+    if codes:
+        conditions.append(referral_table.c.practice_code.in_(codes))
+    if locality:
+        conditions.append(referral_table.c.locality == locality.value)
+    async with runtime.uow() as uow:
+        found = await ReferralStore(uow.session).referrals_where(*conditions)
+        ordered = worklist(found, practice_codes=codes or None, locality=locality)[:limit]
+        await audit(
+            uow.session,
+            principal,
+            interaction="search",
+            resource_id=None,
+            patient_key=None,
+            resource_type="Referral",
+            detail=f"worklist practices={','.join(codes) or 'all'} {len(ordered)} listed",
+        )
+        await uow.commit()
+    return {
+        "practices": codes,
+        "locality": locality.value if locality else None,
+        "total": len(ordered),
+        "referrals": [summary(r) for r in ordered],
+    }
+
+
+@router.get("/referrals/{referral_id}", summary="One referral with its triage decisions")
+async def get_referral(referral_id: str, runtime: RuntimeDep, principal: Triager) -> dict[str, Any]:
+    async with runtime.uow() as uow:
+        try:
+            found = await load(ReferralStore(uow.session), referral_id)
+        except UnknownReferral as error:
+            raise _not_found(error) from None
+        await audit(
+            uow.session,
+            principal,
+            interaction="read",
+            resource_id=referral_id,
+            patient_key=found.patient.patient_key,
+            resource_type="Referral",
+        )
+        await uow.commit()
+    return summary(found)
+
+
+@router.post(
+    "/referrals/{referral_id}/decisions",
+    status_code=201,
+    summary="Record the MDT's include or exclude decision",
+)
+async def record_decision(
+    referral_id: str,
+    body: Decision,
+    runtime: RuntimeDep,
+    clock: ClockDep,
+    principal: Triager,
+) -> dict[str, Any]:
+    decider = _decider(body.decided_by, principal)
+    async with runtime.uow() as uow:
+        try:
+            if isinstance(body, Include):
+                done = await decide_include(
+                    uow,
+                    referral_id,
+                    need_level=body.need_level,
+                    eligibility_criteria=body.eligibility_criteria,
+                    decided_by=decider,
+                    clock=clock,
+                    actor=principal.actor,
+                    locality=body.locality,
+                    most_pressing_need=body.most_pressing_need,
+                    note=body.note,
+                    expected_version=body.expected_version,
+                )
+            else:
+                done = await decide_exclude(
+                    uow,
+                    referral_id,
+                    reason=body.reason,
+                    reason_text=body.reason_text,
+                    decided_by=decider,
+                    clock=clock,
+                    actor=principal.actor,
+                    next_review_on=body.next_review_on,
+                    expected_version=body.expected_version,
+                )
+        except UnknownReferral as error:
+            raise _not_found(error) from None
+        await audit(
+            uow.session,
+            principal,
+            interaction="update",
+            resource_id=referral_id,
+            patient_key=done.referral.patient.patient_key,
+            resource_type="Referral",
+            detail=f"triage decision {done.decision.version}: {done.decision.kind.value}",
+        )
+        await uow.commit()
+    return {"decision": decision_to_json(done.decision), "referral": summary(done.referral)}
+
+
+@router.post(
+    "/referrals/{referral_id}/decisions/{version}/reverse",
+    status_code=201,
+    summary="Reverse the standing decision (with a reason); the referral reopens",
+)
+async def reverse(
+    referral_id: str,
+    version: int,
+    body: Reversal,
+    runtime: RuntimeDep,
+    clock: ClockDep,
+    principal: Triager,
+) -> dict[str, Any]:
+    by = _decider(body.reversed_by, principal)
+    async with runtime.uow() as uow:
+        try:
+            done = await reverse_decision(
+                uow,
+                referral_id,
+                version,
+                reason=body.reason,
+                reversed_by=by,
+                clock=clock,
+                actor=principal.actor,
+            )
+        except UnknownReferral as error:
+            raise _not_found(error) from None
+        await audit(
+            uow.session,
+            principal,
+            interaction="update",
+            resource_id=referral_id,
+            patient_key=done.referral.patient.patient_key,
+            resource_type="Referral",
+            detail=f"decision {version} reversed",
+        )
+        await uow.commit()
+    return {"decision": decision_to_json(done.decision), "referral": summary(done.referral)}

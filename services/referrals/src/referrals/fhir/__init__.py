@@ -1,0 +1,1 @@
+"""Mapping between FHIR R4 ServiceRequest JSON and the referrals domain."""

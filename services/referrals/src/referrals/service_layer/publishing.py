@@ -1,0 +1,87 @@
+"""Domain events out through the outbox, as the shared contract payloads (keys never carry PII)."""
+
+from cch_contracts import EventPayload
+from cch_contracts.events import referrals as contract
+from cch_contracts.vocabulary import Locality, NeedLevel, Priority, ReferralRoute, Tier
+from cch_messaging import MessagingUnitOfWork
+from referrals.domain import events as domain
+from referrals.domain.reasons import CodedReason
+from referrals.domain.referrals import Referral
+
+
+def _reasons(reasons: tuple[CodedReason, ...]) -> list[contract.CodedReason]:
+    return [contract.CodedReason(system=r.system, code=r.code, display=r.display) for r in reasons]
+
+
+def to_payload(event: domain.DomainEvent) -> EventPayload | None:
+    """The contract payload for a domain event, or None when no contract exists for it yet."""
+    match event:
+        case domain.ReferralReceived():
+            return contract.ReferralReceived(
+                referral_id=event.referral_id,
+                patient_key=event.patient.patient_key,
+                nhs_number=event.patient.nhs_number,
+                route=ReferralRoute(event.route.value),
+                routes=[ReferralRoute(r.value) for r in event.routes],
+                priority=Priority(event.priority.value),
+                practice_code=event.practice_code,
+                locality=Locality(event.locality.value) if event.locality else None,
+                received_at=event.received_at,
+                linked_to_open_referral=event.linked_to_open_referral,
+                reasons=_reasons(event.reasons),
+            )
+        case domain.ReferralUrgent():
+            return contract.ReferralUrgent(
+                referral_id=event.referral_id,
+                patient_key=event.patient.patient_key,
+                nhs_number=event.patient.nhs_number,
+                received_at=event.received_at,
+                location=contract.CrisisLocation(postcode=event.postcode),
+                reason=event.reason,
+                locality=Locality(event.locality.value) if event.locality else None,
+            )
+        case domain.ReferralAccepted():
+            return contract.ReferralAccepted(
+                referral_id=event.referral_id,
+                patient_key=event.patient.patient_key,
+                nhs_number=event.patient.nhs_number,
+                need_level=NeedLevel(event.need_level.value),
+                locality=Locality(event.locality.value),
+                practice_code=event.practice_code,
+                tier=Tier(event.tier.value) if event.tier else None,
+                most_pressing_need=(
+                    event.most_pressing_need.value if event.most_pressing_need else None
+                ),
+                eligibility_criteria=list(event.eligibility_criteria),
+                decided_by=event.decided_by,
+                decided_at=event.decided_at,
+            )
+        case domain.ReferralExcluded():
+            return contract.ReferralExcluded(
+                referral_id=event.referral_id,
+                patient_key=event.patient.patient_key,
+                nhs_number=event.patient.nhs_number,
+                reason=event.reason,
+                next_review_on=event.next_review_on,
+                decided_by=event.decided_by,
+                decided_at=event.decided_at,
+            )
+    # TriageReversed and ReferralStatusChanged have no shared contract yet (see the report).
+    return None
+
+
+def publish_pending(uow: MessagingUnitOfWork, referral: Referral) -> list[str]:
+    """Queue the referral's collected events in the UoW's outbox; returns the types queued."""
+    queued: list[str] = []
+    for event in referral.pull_events():
+        payload = to_payload(event)
+        if payload is None:
+            continue
+        uow.publish(
+            payload,
+            key=referral.patient.patient_key,
+            aggregate_type="referral",
+            aggregate_id=referral.referral_id,
+        )
+        queued.append(type(payload).__name__)
+    return queued

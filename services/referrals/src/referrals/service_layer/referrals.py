@@ -1,0 +1,236 @@
+"""Referral use cases: receive by any route, change status, triage, reverse. The caller commits."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from cch_messaging import MessagingUnitOfWork
+from referrals.adapters.referral_store import ReferralStore
+from referrals.domain.clock import Clock
+from referrals.domain.decisions import ExclusionReason, TriageDecision
+from referrals.domain.deduplication import ArrivalOutcome, link_or_create
+from referrals.domain.errors import NoDecisionToReverse
+from referrals.domain.references import Reference
+from referrals.domain.referral_requests import ReferralRequest
+from referrals.domain.referrals import Referral
+from referrals.domain.triage import exclude, include, reverse
+from referrals.domain.vocabulary import Locality, MostPressingNeed, NeedLevel, ReferralStatus
+from referrals.fhir.service_request_json import to_service_request
+from referrals.service_layer.publishing import publish_pending
+
+
+class UnknownReferral(LookupError):
+    """No referral with that id (404 at the edge)."""
+
+    def __init__(self, referral_id: str) -> None:
+        super().__init__(f"referral {referral_id} is not known")
+        self.referral_id = referral_id
+
+
+def new_referral_id() -> str:
+    return str(uuid.uuid4())
+
+
+@dataclass(frozen=True)
+class Received:
+    """Where an arrival ended up, and the resource as stored now."""
+
+    referral: Referral
+    outcome: ArrivalOutcome
+    resource: dict[str, Any]
+
+
+async def receive(
+    uow: MessagingUnitOfWork,
+    request: ReferralRequest,
+    *,
+    clock: Clock,
+    actor: str,
+    new_id: Callable[[], str] = new_referral_id,
+) -> Received:
+    """One open referral per patient per programme: create, link, or return the one already held."""
+    store = ReferralStore(uow.session)
+    await store.lock_patient(request.patient.patient_key)
+    known: list[Referral] = []
+    if request.referrer_identifier is not None:
+        ident = request.referrer_identifier
+        held = await store.by_identifier(ident.system, ident.value)
+        if held is not None:
+            known.append(held)
+    known += [
+        r
+        for r in await store.open_for(request.patient.patient_key, request.programme)
+        if all(r.referral_id != k.referral_id for k in known)
+    ]
+    result = link_or_create(request, existing=known, referral_id=new_id(), received_at=clock.now())
+    if result.outcome is ArrivalOutcome.ALREADY_RECEIVED:
+        resource = await store.resource(result.referral.referral_id)
+        assert resource is not None
+        return Received(result.referral, result.outcome, resource)
+    created = result.outcome is ArrivalOutcome.CREATED
+    resource = await store.save(
+        result.referral,
+        render=to_service_request,
+        method="POST" if created else "PUT",
+        created=created,
+        recorded_by=actor,
+    )
+    publish_pending(uow, result.referral)
+    return Received(result.referral, result.outcome, resource)
+
+
+async def load(store: ReferralStore, referral_id: str, *, for_update: bool = False) -> Referral:
+    found = await store.get(referral_id, for_update=for_update)
+    if found is None:
+        raise UnknownReferral(referral_id)
+    return found
+
+
+async def change_status(
+    uow: MessagingUnitOfWork,
+    referral_id: str,
+    status: ReferralStatus,
+    *,
+    reason: str,
+    expected_version: int | None,
+    clock: Clock,
+    actor: str,
+) -> dict[str, Any]:
+    """An EHR's update: the status moves the domain allows (hold, resume, revoke, error)."""
+    store = ReferralStore(uow.session)
+    referral = await load(store, referral_id, for_update=True)
+    if expected_version is not None:
+        referral.expect_version(expected_version)
+    if status is not referral.status:
+        now = clock.now()
+        if status is ReferralStatus.ON_HOLD:
+            referral.put_on_hold(reason or "on hold", at=now)
+        elif status is ReferralStatus.ACTIVE:
+            referral.resume(at=now)
+        elif status is ReferralStatus.REVOKED:
+            referral.revoke(reason or "withdrawn by the referrer", at=now)
+        elif status is ReferralStatus.ENTERED_IN_ERROR:
+            referral.mark_entered_in_error(reason or "entered in error", at=now)
+        else:
+            from referrals.domain.errors import InvalidStatusTransition
+
+            raise InvalidStatusTransition(
+                f"status {status.value} is set by the MDT's decision, not by an update"
+            )
+    else:
+        resource = await store.resource(referral_id)
+        assert resource is not None
+        return resource
+    resource = await store.save(
+        referral, render=to_service_request, method="PUT", created=False, recorded_by=actor
+    )
+    publish_pending(uow, referral)
+    return resource
+
+
+@dataclass(frozen=True)
+class Decided:
+    referral: Referral
+    decision: TriageDecision
+
+
+async def decide_include(
+    uow: MessagingUnitOfWork,
+    referral_id: str,
+    *,
+    need_level: NeedLevel,
+    eligibility_criteria: list[str],
+    decided_by: Reference,
+    clock: Clock,
+    actor: str,
+    locality: Locality | None = None,
+    most_pressing_need: MostPressingNeed | None = None,
+    note: str = "",
+    expected_version: int | None = None,
+) -> Decided:
+    store = ReferralStore(uow.session)
+    referral = await load(store, referral_id, for_update=True)
+    if expected_version is not None:
+        referral.expect_version(expected_version)
+    decision = include(
+        referral,
+        need_level=need_level,
+        eligibility_criteria=eligibility_criteria,
+        decided_by=decided_by,
+        clock=clock,
+        locality=locality,
+        most_pressing_need=most_pressing_need,
+        note=note,
+    )
+    await store.save(
+        referral, render=to_service_request, method="PUT", created=False, recorded_by=actor
+    )
+    publish_pending(uow, referral)
+    return Decided(referral, decision)
+
+
+async def decide_exclude(
+    uow: MessagingUnitOfWork,
+    referral_id: str,
+    *,
+    reason: ExclusionReason,
+    reason_text: str,
+    decided_by: Reference,
+    clock: Clock,
+    actor: str,
+    next_review_on: date | None = None,
+    expected_version: int | None = None,
+) -> Decided:
+    store = ReferralStore(uow.session)
+    referral = await load(store, referral_id, for_update=True)
+    if expected_version is not None:
+        referral.expect_version(expected_version)
+    exclusion = exclude(
+        referral,
+        reason=reason,
+        reason_text=reason_text,
+        decided_by=decided_by,
+        clock=clock,
+        next_review_on=next_review_on,
+    )
+    await store.save(
+        referral, render=to_service_request, method="PUT", created=False, recorded_by=actor
+    )
+    await store.add_exclusion_note(exclusion.note, decision_version=exclusion.decision.version)
+    publish_pending(uow, referral)
+    return Decided(referral, exclusion.decision)
+
+
+async def reverse_decision(
+    uow: MessagingUnitOfWork,
+    referral_id: str,
+    version: int,
+    *,
+    reason: str,
+    reversed_by: Reference,
+    clock: Clock,
+    actor: str,
+) -> Decided:
+    """Withdraw decision `version` (it must be the standing one); a reversed exclusion is lifted."""
+    store = ReferralStore(uow.session)
+    referral = await load(store, referral_id, for_update=True)
+    await store.lock_patient(referral.patient.patient_key)
+    standing = referral.standing_decision
+    if standing is None or standing.version != version:
+        raise NoDecisionToReverse(
+            f"decision {version} of referral {referral_id} is not the standing decision"
+        )
+    others = await store.open_for(referral.patient.patient_key, referral.programme)
+    reversal = reverse(
+        referral, reason=reason, reversed_by=reversed_by, clock=clock, open_referrals=others
+    )
+    await store.save(
+        referral, render=to_service_request, method="PUT", created=False, recorded_by=actor
+    )
+    await store.lift_exclusion_notes(referral_id, on=reversal.decided_at.date())
+    publish_pending(uow, referral)
+    return Decided(referral, reversal)
