@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from cch_db import create_engine
 from cch_servicekit import ServiceSettings
 from dispatch.adapters.tables import clinicians
 
@@ -84,7 +85,7 @@ def seed_default_roster(settings: ServiceSettings, _population: int) -> int:
     """CLI entry: `cch-dispatch seed`."""
 
     async def run() -> None:
-        engine = create_async_engine(settings.database_url)
+        engine = create_engine(settings.database_url, schema="dispatch", pool_size=1)
         try:
             await seed_roster(engine)
         finally:
