@@ -4,7 +4,7 @@ import pytest
 from cch_devstack.config import SERVICES
 from cch_devstack.provision import seed_all
 
-pytestmark = pytest.mark.integration
+pytestmark = pytest.mark.e2e
 
 
 def test_every_service_seed_command_runs_twice_without_error(infra):
