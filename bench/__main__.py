@@ -4,12 +4,15 @@
 
 Results: bench/results/<UTC timestamp>.json and bench/results/latest.json; a summary table is
 printed at the end. Per-service scripts (services/*/bench/bench_*.py) each run as a subprocess
-with the workspace Python and `--out PATH`; one failing never stops the others.
+with the workspace Python and `--out PATH` (plus `--quick` under --quick, if they declare it),
+with CCH_BENCH_QUICK=1 under --quick and CCH_BENCH_DATABASE_URL / CCH_BENCH_KAFKA_BOOTSTRAP_SERVERS
+pointing at the embedded infrastructure; one failing or timing out never stops the others.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -56,6 +59,17 @@ class Infrastructure:
     def bootstrap(self) -> str:
         return self.stack.config.bootstrap_servers
 
+    def pids(self) -> dict[str, int]:
+        """Postmaster and broker process ids, for CPU accounting."""
+        pids: dict[str, int] = {}
+        pg, broker = self.stack.postgres, self.stack.broker
+        if pg is not None:
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                pids["postgres"] = int((pg.data_dir / "postmaster.pid").read_text().split()[0])
+        if broker is not None and broker.process is not None:
+            pids["broker"] = broker.process.pid
+        return pids
+
     def stop(self) -> None:
         import shutil
 
@@ -88,8 +102,12 @@ def run_service_scripts(
             print(f"  services: {name} ...", flush=True)
             t0 = time.perf_counter()
             try:
+                cmd = [sys.executable, str(script), "--out", str(out_path)]
+                if quick and _accepts_quick(script):
+                    cmd.append("--quick")
+                entry["command"] = " ".join([Path(sys.executable).name, *cmd[1:]])
                 proc = subprocess.run(
-                    [sys.executable, str(script), "--out", str(out_path)],
+                    cmd,
                     cwd=REPO,
                     env=env,
                     capture_output=True,
@@ -116,6 +134,14 @@ def run_service_scripts(
             entry["ok"] = "error" not in entry
             results.append(entry)
     return results
+
+
+def _accepts_quick(script: Path) -> bool:
+    """Scripts that declare a --quick option get it under --quick (all get CCH_BENCH_QUICK=1)."""
+    try:
+        return '"--quick"' in script.read_text()
+    except OSError:
+        return False
 
 
 def _text(data: bytes | str | None) -> str:
@@ -256,8 +282,10 @@ def main(argv: list[str] | None = None) -> int:
                 if infra is None or "infrastructure" in results["errors"]:
                     raise RuntimeError("no infrastructure")
                 results["pipeline"] = pipeline.run(
-                    infra.admin_url, infra.bootstrap, quick=args.quick
+                    infra.admin_url, infra.bootstrap, quick=args.quick, pids=infra.pids()
                 )
+                for key, error in (results["pipeline"].get("errors") or {}).items():
+                    results["errors"][f"pipeline.{key}"] = error
                 return pipeline.metrics(results["pipeline"])
 
             attempt("pipeline", do_pipeline)

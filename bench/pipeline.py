@@ -663,14 +663,20 @@ class CpuMeter:
     def snapshot(self) -> dict[str, float]:
         snap = {"wall": time.perf_counter(), "bench_python": time.process_time()}
         snap |= {name: self._seconds(pid) for name, pid in self._pids.items()}
+        t = psutil.cpu_times()
+        snap["machine"] = sum(t) - t.idle - getattr(t, "iowait", 0.0)
         return snap
 
     @staticmethod
     def cores_used(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+        """Cores busy on average: this process, Postgres, the broker, everything else."""
         wall = after["wall"] - before["wall"]
-        return {
-            k: round((after[k] - before[k]) / wall, 2) for k in before if k != "wall" and wall > 0
-        }
+        if wall <= 0:
+            return {}
+        used = {k: (after[k] - before[k]) / wall for k in before if k != "wall"}
+        machine = used.pop("machine")
+        used["other"] = max(0.0, machine - sum(used.values()))
+        return {k: round(v, 2) for k, v in used.items()}
 
 
 async def _measured(
@@ -774,7 +780,7 @@ def run(
 
 def _cpu(r: dict[str, Any]) -> str:
     cpu = r.get("cpu_cores_used") or {}
-    names = {"bench_python": "python", "postgres": "pg", "broker": "broker"}
+    names = {"bench_python": "python", "postgres": "pg", "broker": "broker", "other": "other"}
     return " ".join(f"{names.get(k, k)} {v:.2f}" for k, v in cpu.items())
 
 

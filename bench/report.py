@@ -45,15 +45,18 @@ def _met(m: Metric) -> str:
     return "yes" if m.met else "NO"
 
 
-def table(metrics: list[Metric]) -> str:
-    """A plain-text table, grouped in the order the metrics were recorded."""
+def table(metrics: list[Metric], *, max_value_width: int = 24) -> str:
+    """A plain-text table, grouped in the order the metrics were recorded. Long text values
+    (errors, CPU breakdowns) are printed after the name without stretching the value column."""
     header = ("benchmark", "value", "unit", "goal", "met?")
     rows = [(m.name, _fmt(m.value), m.unit, m.goal or "", _met(m)) for m in metrics]
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(5)]
-    right = {1}
+    fits = [r for r in rows if len(r[1]) <= max_value_width]
+    widths = [max(len(r[i]) for r in [header, *fits]) for i in range(5)]
 
     def line(r: tuple[str, ...]) -> str:
-        cells = [c.rjust(widths[i]) if i in right else c.ljust(widths[i]) for i, c in enumerate(r)]
+        if len(r[1]) > max_value_width:
+            return f"{r[0].ljust(widths[0])}  {r[1]} {r[2]}".rstrip()
+        cells = [c.rjust(widths[i]) if i == 1 else c.ljust(widths[i]) for i, c in enumerate(r)]
         return "  ".join(cells).rstrip()
 
     out = [line(header), line(tuple("-" * w for w in widths))]

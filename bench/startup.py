@@ -138,12 +138,10 @@ def run(*, quick: bool, timeout_s: float = 900, seed_population: int | None = No
         out["cold"] = run_once(
             home, label="cold", timeout_s=timeout_s, seed_population=seed_population
         )
-        if out["cold"].get("exit_code") == 0:
-            out["warm"] = run_once(
-                home, label="warm", timeout_s=timeout_s, seed_population=seed_population
-            )
-        else:
-            out["warm"] = {"label": "warm", "error": "skipped: the cold start failed"}
+        # even after a failed cold start: whatever it got done (initdb, migrations) is reused
+        out["warm"] = run_once(
+            home, label="warm", timeout_s=timeout_s, seed_population=seed_population
+        )
     finally:
         out["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
         shutil.rmtree(home, ignore_errors=True)
@@ -158,16 +156,20 @@ def metrics(result: dict[str, Any]) -> list[Metric]:
         ok = r.get("exit_code") == 0 and "ready_in_seconds" in r and not r.get("left_listening")
         seed = r.get("seed_population")
         note = f", seed {seed:,}" if isinstance(seed, int) else ""
+        wall = r.get("wall_seconds")
         out.append(
             Metric(
                 f"{key} start, wall (cch-stack run --exit-when-ready{note})",
-                r.get("wall_seconds") if ok else "FAILED",
+                wall if ok else f"FAILED after {wall}s",
                 "s",
                 group=g,
             )
         )
         for phase, seconds in (r.get("phases_seconds") or {}).items():
             out.append(Metric(f"  {key}: {phase}", seconds, "s", group=g))
+        if r.get("error"):
+            last = r["error"].strip().splitlines()[-1] if r["error"].strip() else "?"
+            out.append(Metric(f"  {key}: error", last[:90], group=g))
         if r.get("left_listening"):
             out.append(Metric(f"  {key}: ports still listening", str(r["left_listening"]), group=g))
     return out
