@@ -336,10 +336,11 @@ def main(argv: list[str] | None = None) -> int:
     print()
     cpus = os.cpu_count()
     load = results["machine"]
+    start, end = load["load_average_start"][0], load["load_average_end"][0]
     print(
-        f"{cpus} CPU cores shared by the writer, relay, consumer, Postgres and the broker; "
-        f"load average {load['load_average_start'][0]} at start, {load['load_average_end'][0]} "
-        f"at end. Total {results['duration_s']:.0f}s."
+        f"{cpus} CPU cores, shared by everything these benchmarks start and whatever else the "
+        f"machine runs; load average {start} at start, {end} at end. "
+        f"Total {results['duration_s']:.0f}s."
     )
     if results["errors"]:
         print(

@@ -118,7 +118,9 @@ def run_once(home: Path, *, label: str, timeout_s: float, seed_population: int |
     result["left_listening"] = still
     lines = (output or "").splitlines()
     head = list(itertools.takewhile(lambda ln: not ln.startswith("service "), lines))
-    result["runner_output"] = [ln for ln in head if ln.strip() and "Warning" not in ln][:40]
+    result["runner_output"] = [  # what the runner and the seeds said, without warnings
+        ln for ln in head if ln.strip() and not ln.startswith(" ") and "Warning" not in ln
+    ][:40]
     if proc.returncode != 0 or not match:
         result["error"] = "\n".join((output or "").strip().splitlines()[-15:])
     return result
