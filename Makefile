@@ -5,7 +5,7 @@ UV ?= $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 FHIR_SCHEMA := .cache/fhir/fhir.schema.json
 PYTEST := $(UV) run --frozen pytest
 
-.PHONY: help setup run stop status test test-unit test-integration test-e2e test-fast lint fmt typecheck docs bench clean token fhir-schema
+.PHONY: browser help setup run stop status test test-unit test-integration test-e2e test-fast lint fmt typecheck docs bench clean token fhir-schema
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -18,6 +18,14 @@ $(UV):
 	@touch $@
 
 setup: .venv/.synced $(FHIR_SCHEMA) ## create the environment (uv) and fetch the FHIR R4 schema
+
+CHROMEDRIVER ?= /usr/bin/chromedriver
+
+$(CHROMEDRIVER): ## headless Chromium and ChromeDriver for the board's browser test (Debian packages)
+	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null
+
+browser: $(CHROMEDRIVER) ## install headless Chromium for browser tests
 
 $(FHIR_SCHEMA):
 	@$(UV) run --frozen python -m cch_fhir.fetch_schema $(FHIR_SCHEMA)
@@ -34,7 +42,7 @@ status: ## show what is running
 token: ## mint a development token: make token ROLE=case-manager
 	@$(UV) run --frozen cch-token --role $(or $(ROLE),ehr-system)
 
-test: setup ## every tier: unit, integration and end-to-end, against real Postgres and the real broker
+test: setup $(CHROMEDRIVER) ## every tier: unit, integration and end-to-end, against real Postgres and the real broker
 	$(PYTEST) -m "not e2e" libs services deploy
 	$(PYTEST) tests-e2e
 
