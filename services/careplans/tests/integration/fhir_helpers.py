@@ -6,6 +6,7 @@ import random
 NHS = "https://fhir.nhs.uk/Id/nhs-number"
 KIND = "https://cch.example.nhs.uk/CodeSystem/care-plan-kind"
 ALERT = "https://cch.example.nhs.uk/CodeSystem/alert-kind"
+ORG = "RXW"  # the community trust whose EHR the `system` fixture stands for
 _rng = random.Random()
 _seq = itertools.count()
 
@@ -35,20 +36,36 @@ def care_plan(patient_id: str, kind: str = "integrated", **extra) -> dict:
     }
 
 
-def care_team(patient_id: str, practitioner_id: str) -> dict:
+def care_team(patient_id: str, practitioner_id: str, organisation: str = ORG) -> dict:
     return {
         "resourceType": "CareTeam",
         "status": "active",
         "subject": {"reference": f"Patient/{patient_id}"},
         "participant": [{"member": {"reference": f"Practitioner/{practitioner_id}"}}],
+        "managingOrganization": [{"reference": f"Organization/{organisation}"}],
     }
+
+
+async def post(client, headers, body) -> dict:
+    r = await client.post(f"/fhir/{body['resourceType']}", json=body, headers=headers)
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+async def patient_with_team(client, headers, practitioner: str, organisation: str = ORG):
+    """(nhs number, Patient, CareTeam) with the practitioner and organisation on the team."""
+    nhs = new_nhs_number()
+    pat = await post(client, headers, patient(nhs))
+    team = await post(client, headers, care_team(pat["id"], practitioner, organisation))
+    return nhs, pat, team
 
 
 def flag(patient_id: str, code: str) -> dict:
     return {
         "resourceType": "Flag",
         "status": "active",
-        "code": {"coding": [{"system": ALERT, "code": code}]},
+        # an allergy alert names its substance
+        "code": {"coding": [{"system": ALERT, "code": code}], "text": f"{code}: penicillin"},
         "subject": {"reference": f"Patient/{patient_id}"},
     }
 

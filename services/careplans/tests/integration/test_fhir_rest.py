@@ -3,34 +3,19 @@
 import asyncio
 
 import pytest
-from fhir_helpers import bearer, care_plan, new_nhs_number, patient
+from fhir_helpers import care_plan, new_nhs_number, patient, patient_with_team
 
-from careplans.main import create_app
-from cch_devstack.testing import service_app
 from cch_fhir.schema import schema_errors
 
 pytestmark = pytest.mark.integration
-SYSTEM = "system/*.cruds"
-
-
-@pytest.fixture
-async def client(infra):
-    async with service_app(infra, "careplans", create_app) as c:
-        yield c
-
-
-@pytest.fixture
-def system(token_for):
-    return bearer(token_for("ehr-system", scopes=SYSTEM))
 
 
 async def _patient(client, headers) -> str:
-    r = await client.post("/fhir/Patient", json=patient(new_nhs_number()), headers=headers)
-    assert r.status_code == 201, r.text
-    return r.json()["id"]
+    _, pat, _ = await patient_with_team(client, headers, "pr-rest")
+    return pat["id"]
 
 
-async def test_created_plan_is_versioned_and_readable_with_etag(client, system):
+async def test_created_plan_is_versioned_and_readable_with_etag(client, system, platform):
     pid = await _patient(client, system)
     r = await client.post("/fhir/CarePlan", json=care_plan(pid), headers=system)
     assert r.status_code == 201
@@ -40,7 +25,9 @@ async def test_created_plan_is_versioned_and_readable_with_etag(client, system):
     assert schema_errors(plan) == []
     got = await client.get(f"/fhir/CarePlan/{plan['id']}", headers=system)
     assert got.status_code == 200 and got.json() == plan
-    assert (await client.get("/fhir/CarePlan/nope", headers=system)).status_code == 404
+    # only the platform may learn that an id is unknown; an EHR cannot tell it from not-permitted
+    assert (await client.get("/fhir/CarePlan/nope", headers=platform)).status_code == 404
+    assert (await client.get("/fhir/CarePlan/nope", headers=system)).status_code == 403
 
 
 async def test_update_with_stale_version_is_412_and_history_keeps_every_version(client, system):
@@ -109,9 +96,10 @@ async def test_bad_input_is_4xx_operation_outcome_and_stores_nothing(client, sys
             await client.put(
                 "/fhir/CarePlan/unknown", json={**plan, "id": "unknown"}, headers=system
             ),
-            404,
+            403,
         ),
         (await client.delete("/fhir/Observation/1", headers=system), 404),
+        (await client.delete(f"/fhir/Patient/{pid}", headers=system), 405),
     ]
     for response, status in cases:
         assert response.status_code == status, response.text
@@ -153,8 +141,6 @@ async def test_patch_delete_conditional_create_and_validate(client, system):
         headers=system,
     )
     assert cu.status_code == 200 and cu.json()["id"] == rid and cu.json()["title"] == "cond"
-    assert (await client.delete(f"/fhir/CarePlan/{rid}", headers=system)).status_code == 204
-    assert (await client.get(f"/fhir/CarePlan/{rid}", headers=system)).json()["status"] == "revoked"
     ok = await client.post("/fhir/CarePlan/$validate", json=care_plan(pid), headers=system)
     bad = await client.post(
         "/fhir/CarePlan/$validate", json={**care_plan(pid), "intent": "x"}, headers=system
@@ -165,3 +151,26 @@ async def test_patch_delete_conditional_create_and_validate(client, system):
     # the packaged R4 schema's fhirVersion enum predates 4.0.1: that one message is the lib's
     assert [e for e in schema_errors(meta) if not e.startswith("fhirVersion")] == []
     assert {r["type"] for r in meta["rest"][0]["resource"]} >= {"CarePlan", "Flag", "AuditEvent"}
+
+
+async def test_deleted_plan_reads_as_gone_keeps_its_history_and_leaves_search(client, system):
+    pid = await _patient(client, system)
+    plan = (await client.post("/fhir/CarePlan", json=care_plan(pid), headers=system)).json()
+    url = f"/fhir/CarePlan/{plan['id']}"
+    assert (await client.delete(url, headers=system)).status_code == 204
+    read = await client.get(url, headers=system)
+    assert read.status_code == 410 and read.json()["resourceType"] == "OperationOutcome"
+    assert read.json()["issue"][0]["code"] == "deleted"
+    v1 = await client.get(f"{url}/_history/1", headers=system)
+    assert v1.status_code == 200 and v1.json()["status"] == "active"
+    assert (await client.get(f"{url}/_history/2", headers=system)).status_code == 410
+    history = (await client.get(f"{url}/_history", headers=system)).json()
+    assert history["entry"][0]["request"]["method"] == "DELETE"
+    assert history["entry"][0]["resource"]["status"] == "entered-in-error"
+    found = (await client.get("/fhir/CarePlan", params={"patient": pid}, headers=system)).json()
+    assert found["total"] == 0
+    again = await client.delete(url, headers=system)
+    assert again.status_code == 204
+    assert (await client.get(f"{url}/_history", headers=system)).json()["total"] == 2
+    put = await client.put(url, json={**plan, "title": "back"}, headers=system)
+    assert put.status_code == 410

@@ -3,37 +3,18 @@
 import uuid
 
 import pytest
-from fhir_helpers import NHS, bearer, care_plan, care_team, flag, new_nhs_number, patient
+from fhir_helpers import NHS, bearer, care_plan, flag, patient_with_team, post
 
-from careplans.main import create_app
-from cch_devstack.testing import service_app
 from cch_fhir.schema import schema_errors
 
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture
-async def client(infra):
-    async with service_app(infra, "careplans", create_app) as c:
-        yield c
-
-
-@pytest.fixture
-def system(token_for):
-    return bearer(token_for("ehr-system", scopes="system/*.cruds"))
-
-
-async def _post(client, headers, body) -> dict:
-    r = await client.post(f"/fhir/{body['resourceType']}", json=body, headers=headers)
-    assert r.status_code == 201, r.text
-    return r.json()
+_post = post
 
 
 async def _patient_with_team(client, system, practitioner: str):
-    nhs = new_nhs_number()
-    pat = await _post(client, system, patient(nhs))
-    team = await _post(client, system, care_team(pat["id"], practitioner))
-    return nhs, pat, team
+    return await patient_with_team(client, system, practitioner)
 
 
 async def test_search_pages_includes_and_reports_unknown_parameters(client, system):

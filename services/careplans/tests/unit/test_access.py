@@ -6,22 +6,16 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-import pytest
-
 from careplans.domain.access import (
     AccessPolicy,
     Basis,
     CareTeamParticipant,
     PatientCareTeam,
-    Principal,
-)
-from careplans.domain.smart_scopes import (
-    Interaction,
-    ScopeContext,
-    parse_scope,
-    parse_scopes,
+    break_glass,
 )
 from careplans.fhir.care_teams import patient_care_team
+from cch_auth import Principal
+from cch_auth.smart import Interaction, parse_scopes
 
 NOW = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 POLICY = AccessPolicy(trusted_system_organisations=frozenset({"cch-platform"}))
@@ -51,6 +45,10 @@ def user(practitioner: str = "cm-1", scopes: str = "user/CarePlan.cruds", **kw: 
     )
 
 
+def system(organisation: str, scopes: str = "system/CarePlan.rs") -> Principal:
+    return Principal("ehr", frozenset({"ehr-system"}), parse_scopes(scopes), organisation)
+
+
 def decide(principal: Principal, interaction: Interaction = Interaction.READ, **kw: Any) -> Any:
     kw.setdefault("patient_id", "p1")
     kw.setdefault("care_teams", [TEAM])
@@ -58,41 +56,14 @@ def decide(principal: Principal, interaction: Interaction = Interaction.READ, **
     return POLICY.decide(principal, interaction=interaction, at=NOW, **kw)
 
 
-def test_v2_scope_is_parsed_into_interactions() -> None:
-    scope = parse_scope("user/CarePlan.rs")
-    assert scope is not None and scope.context is ScopeContext.USER
-    assert scope.interactions == {Interaction.READ, Interaction.SEARCH}
+def test_query_restricted_scope_grants_nothing() -> None:
+    assert not decide(user(scopes="user/CarePlan.rs?category=emergency")).allowed
 
 
-@pytest.mark.parametrize(
-    ("text", "letters"),
-    [("user/Flag.read", "rs"), ("user/Flag.write", "cud"), ("system/*.*", "cruds")],
-)
-def test_v1_scopes_map_to_v2_permissions(text: str, letters: str) -> None:
-    scope = parse_scope(text)
-    assert scope is not None
-    assert scope.interactions == {Interaction(letter) for letter in letters}
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "openid",
-        "launch/patient",
-        "user/CarePlan.sr",
-        "user/CarePlan.rrs",
-        "user/careplan.r",
-        "x/CarePlan.r",
-    ],
-)
-def test_non_resource_or_malformed_scopes_grant_nothing(text: str) -> None:
-    assert parse_scope(text) is None
-
-
-def test_restricted_v2_scope_grants_nothing() -> None:
-    scope = parse_scope("user/Flag.rs?category=dnar")
-    assert scope is not None and scope.restricted
-    assert not scope.permits("Flag", Interaction.READ)
+def test_v1_read_scope_reads_but_does_not_write() -> None:
+    reader = user(scopes="user/CarePlan.read")
+    assert decide(reader).allowed
+    assert not decide(reader, Interaction.UPDATE).allowed
 
 
 def test_case_manager_on_the_team_reads_the_plan() -> None:
@@ -161,15 +132,15 @@ def test_system_token_of_another_organisation_is_denied() -> None:
 
 
 def test_trusted_platform_system_reaches_every_patient() -> None:
-    platform = Principal(
-        "caseload", frozenset(), parse_scopes("system/*.cruds"), organisation="cch-platform"
-    )
+    platform = system("cch-platform", "system/*.cruds")
     decision = decide(platform, Interaction.CREATE, care_teams=[])
     assert decision.allowed and decision.basis is Basis.TRUSTED_SYSTEM
 
 
 def test_patient_scope_reaches_only_the_launch_patient() -> None:
-    app = Principal("patient-app", scopes=parse_scopes("patient/CarePlan.rs"), patient_id="p1")
+    app = Principal(
+        "patient-app", frozenset(), parse_scopes("patient/CarePlan.rs"), claims={"patient": "p1"}
+    )
     assert decide(app).allowed
     assert not decide(app, patient_id="p2", care_teams=[]).allowed
 
@@ -216,3 +187,32 @@ def test_care_team_json_becomes_participants(fixture: Callable[[str], dict[str, 
 
 def test_care_team_without_patient_subject_grants_nothing() -> None:
     assert patient_care_team({"resourceType": "CareTeam", "participant": []}) is None
+
+
+def test_system_token_without_an_organisation_reaches_nobody() -> None:
+    anonymous = Principal("ehr", frozenset({"ehr-system"}), parse_scopes("system/CarePlan.rs"))
+    assert not decide(anonymous).allowed
+
+
+def test_managing_organisation_of_the_team_counts_as_on_the_team() -> None:
+    team = patient_care_team(
+        {
+            "resourceType": "CareTeam",
+            "status": "active",
+            "subject": {"reference": "Patient/p1"},
+            "managingOrganization": [{"reference": "Organization/RYG"}],
+        }
+    )
+    assert team is not None
+    assert decide(system("RYG"), care_teams=[team]).allowed
+
+
+def test_rapid_response_break_glass_needs_a_reason() -> None:
+    responder = user("rr-1", scopes="user/CarePlan.rs", roles=frozenset({"rapid-response"}))
+    assert break_glass(responder, reason="collapsed at home, 999 call").basis is Basis.BREAK_GLASS
+    assert not break_glass(responder, reason=None).allowed
+    assert not break_glass(responder, reason="  ").allowed
+
+
+def test_break_glass_is_only_for_the_rapid_response_role() -> None:
+    assert not break_glass(user("stranger"), reason="just curious about this patient").allowed

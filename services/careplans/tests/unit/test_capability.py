@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from fhir.resources.R4B.capabilitystatement import CapabilityStatement
@@ -12,7 +11,7 @@ from careplans.fhir.search_params import SEARCH_PARAMETERS
 
 
 def statement() -> dict[str, Any]:
-    return capability_statement(on=date(2025, 3, 3), base_url="https://cch.example.nhs.uk/fhir")
+    return capability_statement(base_url="https://cch.example.nhs.uk/fhir")
 
 
 def resource(rtype: str) -> dict[str, Any]:
@@ -62,8 +61,14 @@ def test_audit_events_are_read_and_search_only() -> None:
     assert "operation" not in audit
 
 
+def test_delete_is_listed_for_the_types_with_a_status_and_not_for_patient() -> None:
+    for rtype in ("CarePlan", "CareTeam", "Goal", "Flag"):
+        assert "delete" in {i["code"] for i in resource(rtype)["interaction"]}
+    assert "delete" not in {i["code"] for i in resource("Patient")["interaction"]}
+
+
 def test_search_parameters_are_those_the_parser_implements() -> None:
-    for rtype in ("CarePlan", "CareTeam", "Goal", "Flag", "Patient"):
+    for rtype in ("CarePlan", "CareTeam", "Goal", "Flag", "Patient", "AuditEvent"):
         listed = {p["name"] for p in resource(rtype)["searchParam"]}
         assert listed == set(SEARCH_PARAMETERS[rtype])
     assert set(resource("CarePlan")["searchInclude"]) >= {

@@ -269,4 +269,4 @@ def test_careteam_goal_flag_and_patient_parameters() -> None:
 
 
 def test_parameter_of_another_type_is_unknown_here() -> None:
-    assert parse_search("Goal", [("category", "x")]).unknown == ("category",)
+    assert parse_search("Goal", [("intent", "plan")]).unknown == ("intent",)

@@ -193,9 +193,11 @@ def test_reference_type_element_must_agree_with_the_reference() -> None:
     assert validate_resource(body, endpoint_type="CarePlan").http_status == 422
 
 
-def test_plan_needs_a_kind_from_our_code_system() -> None:
+def test_plan_without_a_kind_from_our_code_system_is_accepted_with_a_warning() -> None:
     result = validate_resource(plan(category=[{"text": "misc"}]), endpoint_type="CarePlan")
+    assert result.ok
     assert issue_at(result, "CarePlan.category").code is IssueCode.REQUIRED
+    assert issue_at(result, "CarePlan.category").severity is Severity.WARNING
 
 
 def test_unknown_plan_kind_code_is_code_invalid() -> None:
@@ -209,11 +211,11 @@ def test_integrated_plan_is_not_part_of_another_plan() -> None:
     assert validate_resource(body, endpoint_type="CarePlan").http_status == 422
 
 
-def test_emergency_plan_without_part_of_is_only_a_warning() -> None:
+def test_emergency_plan_must_be_part_of_the_integrated_plan() -> None:
     body = plan(category=[{"coding": [{"system": PLAN_KIND, "code": "emergency"}]}])
     result = validate_resource(body, endpoint_type="CarePlan")
-    assert result.ok
-    assert issue_at(result, "CarePlan.partOf").severity is Severity.WARNING
+    assert result.http_status == 422
+    assert issue_at(result, "CarePlan.partOf").severity is Severity.ERROR
 
 
 def test_period_ending_before_it_starts_is_refused() -> None:

@@ -1,5 +1,7 @@
 """One versioned store for every FHIR type: the current version, all versions, search columns."""
 
+from typing import Any
+
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
@@ -53,7 +55,7 @@ INDEXES = [
 def resource_tables(metadata: sa.MetaData) -> tuple[sa.Table, sa.Table]:
     current = sa.Table("resource", metadata, *_current_columns())
     for name, cols, using in INDEXES:
-        kw = {"postgresql_using": using} if using else {}
+        kw: dict[str, Any] = {"postgresql_using": using} if using else {}
         sa.Index(name, *[current.c[c] for c in cols], **kw)
     versions = sa.Table(
         "resource_version",

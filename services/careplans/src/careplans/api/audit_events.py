@@ -7,8 +7,12 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from careplans.adapters.tables import access_audit
-from cch_fhir.bundle import paging, public_base, searchset
+from careplans.adapters import search_sql
+from careplans.adapters.tables import access_audit, resource
+from careplans.fhir.search_query import DateFilter, ReferenceFilter, TokenFilter
+from careplans.service_layer.audit_trail import audit_event
+from careplans.service_layer.search import parse
+from cch_fhir.bundle import public_base, searchset
 from cch_fhir.errors import FhirError
 from cch_fhir.http import FhirResponse
 from cch_servicekit.deps import RuntimeDep, require_roles
@@ -17,51 +21,47 @@ router = APIRouter(prefix="/fhir/AuditEvent", tags=["fhir"])
 OpsOnly = Depends(require_roles("ops"))
 
 
-def audit_event(row: Any) -> dict[str, Any]:
-    event: dict[str, Any] = {
-        "resourceType": "AuditEvent",
-        "id": str(row.id),
-        "meta": {"versionId": "1", "lastUpdated": row.recorded_at.isoformat()},
-        "type": {
-            "system": "http://terminology.hl7.org/CodeSystem/audit-event-type",
-            "code": "rest",
-            "display": "Restful Operation",
-        },
-        "subtype": [{"system": "http://hl7.org/fhir/restful-interaction", "code": row.interaction}],
-        "action": row.action,
-        "recorded": row.recorded_at.isoformat(),
-        "outcome": row.outcome,
-        "agent": [
-            {
-                "who": {"identifier": {"value": row.actor}},
-                "requestor": True,
-                "role": [{"text": r} for r in row.actor_roles],
-            }
-        ],
-        "source": {"observer": {"display": "careplans"}},
-    }
-    if row.detail:
-        event["outcomeDesc"] = row.detail
-    entity: dict[str, Any] = {}
-    if row.resource_id:
-        entity["what"] = {"reference": f"{row.resource_type}/{row.resource_id}"}
-    else:
-        entity["what"] = {"display": row.resource_type}
-    if row.patient_key:
-        entity["name"] = row.patient_key
-    event["entity"] = [entity]
-    return event
+def _conditions(request: Request) -> tuple[list[Any], Any]:
+    query = parse("AuditEvent", request.query_params.multi_items(), strict=False)
+    cond: list[Any] = []
+    for flt in query.filters:
+        if isinstance(flt, ReferenceFilter) and flt.param == "patient":
+            ids = [v.id for v in flt.any_of if v.id]
+            keys = sa.select(resource.c.patient_key).where(
+                resource.c.type == "Patient", resource.c.id.in_(ids)
+            )
+            cond.append(access_audit.c.patient_key.in_(keys))
+        elif isinstance(flt, ReferenceFilter):
+            cond.append(
+                sa.or_(
+                    *(
+                        sa.and_(
+                            access_audit.c.resource_type == v.resource_type,
+                            access_audit.c.resource_id == v.id,
+                        )
+                        for v in flt.any_of
+                    )
+                )
+            )
+        elif isinstance(flt, TokenFilter):
+            match = access_audit.c.interaction.in_([t.code for t in flt.any_of])
+            cond.append(sa.not_(match) if flt.negated else match)
+        elif isinstance(flt, DateFilter):
+            recorded = access_audit.c.recorded_at
+            upper = recorded + sa.text("interval '1 microsecond'")
+            cond.append(
+                sa.or_(*(search_sql.date_condition(v, recorded, upper) for v in flt.any_of))
+            )
+        else:
+            raise FhirError.of(400, "not-supported", f":missing is not supported on {flt.param}")
+    descending = not query.sort or query.sort[0].descending
+    order = access_audit.c.recorded_at.desc() if descending else access_audit.c.recorded_at.asc()
+    return cond, (query, order)
 
 
 @router.get("", dependencies=[OpsOnly], summary="Search audit events (newest first)")
 async def search_audit(request: Request, runtime: RuntimeDep) -> Response:
-    count, offset = paging(request.query_params.get("_count"), request.query_params.get("_offset"))
-    cond = []
-    if entity := request.query_params.get("entity"):
-        rtype, _, rid = entity.rpartition("/")
-        cond += [access_audit.c.resource_type == rtype, access_audit.c.resource_id == rid]
-    if patient := request.query_params.get("patient"):
-        cond.append(access_audit.c.patient_key == patient)
+    cond, (query, order) = _conditions(request)
     async with runtime.uow() as uow:
         total = (
             await uow.session.execute(
@@ -72,17 +72,17 @@ async def search_audit(request: Request, runtime: RuntimeDep) -> Response:
             await uow.session.execute(
                 sa.select(access_audit)
                 .where(*cond)
-                .order_by(access_audit.c.recorded_at.desc())
-                .offset(offset)
-                .limit(count)
+                .order_by(order)
+                .offset(query.offset)
+                .limit(query.count)
             )
         ).all()
     bundle = searchset(
         request,
         matches=[audit_event(r) for r in rows],
         total=int(total),
-        offset=offset,
-        count=count,
+        offset=query.offset,
+        count=query.count,
     )
     for e in bundle.get("entry", []):
         e["fullUrl"] = f"{public_base(request)}/fhir/AuditEvent/{e['resource']['id']}"

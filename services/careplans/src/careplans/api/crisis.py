@@ -1,22 +1,23 @@
-"""One call for a clinician arriving at a crisis: emergency plan, alerts, then the other plans."""
+"""One call for a clinician arriving at a crisis: emergency plan, alerts, then the other plans.
+
+A rapid-response clinician who is not on the patient's care team may break the glass: the
+reason goes in the `X-Break-Glass-Reason` header (or `reason` query parameter) and the access
+is audited as break-glass (AuditEvent purposeOfEvent BTG), which ops can search for.
+"""
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import Response
 
 from careplans.adapters.tables import resource
-from careplans.pathway.nhs_numbers import is_valid_nhs_number
-from careplans.pathway.vocabulary import (
-    ALERT_KIND_SYSTEM,
-    CRISIS_ALERT_ORDER,
-    NHS_NUMBER_SYSTEM,
-    PLAN_KIND_SYSTEM,
-    PlanKind,
-)
+from careplans.domain.access import RAPID_RESPONSE_ROLE, break_glass
+from careplans.domain.crisis_summary import as_bundle, crisis_summary
+from careplans.domain.nhs_number import NHS_NUMBER_SYSTEM, is_valid_nhs_number
 from careplans.service_layer import access
+from careplans.service_layer.audit_trail import BREAK_GLASS
 from cch_auth.smart import Interaction
 from cch_fhir.bundle import public_base
 from cch_fhir.http import FhirResponse
@@ -24,108 +25,95 @@ from cch_servicekit import Problem
 from cch_servicekit.deps import PrincipalDep, RuntimeDep
 
 router = APIRouter(tags=["crisis"])
-PLAN_ORDER = (PlanKind.EMERGENCY, PlanKind.END_OF_LIFE, PlanKind.INTEGRATED)
-
-
-def _kind(resource_: dict[str, Any], system: str) -> str | None:
-    for where in ("category", "code"):
-        concepts = resource_.get(where) or []
-        for concept in concepts if isinstance(concepts, list) else [concepts]:
-            for coding in concept.get("coding", []) or []:
-                if coding.get("system") == system:
-                    return str(coding.get("code"))
-    return None
-
-
-def crisis_order(plans: list[dict[str, Any]], flags: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Active Emergency Care Plan, alerts (DNAR, allergy, safeguarding, lone worker), EoL, main."""
-    alert_rank = {k.value: n for n, k in enumerate(CRISIS_ALERT_ORDER)}
-    active_plans = [p for p in plans if p.get("status") == "active"]
-
-    def plans_of(kind: PlanKind) -> list[dict[str, Any]]:
-        return [p for p in active_plans if _kind(p, PLAN_KIND_SYSTEM) == kind.value]
-
-    alerts = sorted(
-        (f for f in flags if f.get("status") == "active"),
-        key=lambda f: alert_rank.get(_kind(f, ALERT_KIND_SYSTEM) or "", len(alert_rank)),
-    )
-    return [
-        *plans_of(PlanKind.EMERGENCY),
-        *alerts,
-        *plans_of(PlanKind.END_OF_LIFE),
-        *plans_of(PlanKind.INTEGRATED),
-    ]
+REASON_HEADER = "X-Break-Glass-Reason"
 
 
 @router.get("/patients/{nhs_number}/crisis-summary", summary="Crisis summary (FHIR collection)")
-async def crisis_summary(
-    nhs_number: str, request: Request, runtime: RuntimeDep, principal: PrincipalDep
+async def get_crisis_summary(
+    nhs_number: str,
+    request: Request,
+    runtime: RuntimeDep,
+    principal: PrincipalDep,
+    reason_header: Annotated[str | None, Header(alias=REASON_HEADER)] = None,
+    reason_param: Annotated[str | None, Query(alias="reason", max_length=500)] = None,
 ) -> Response:
     if not is_valid_nhs_number(nhs_number):
         raise Problem(422, "Invalid NHS number", "10 digits with a valid Modulus 11 check digit")
     if not principal.permits("CarePlan", Interaction.READ):
         raise Problem(403, "Forbidden", "needs CarePlan read scope", code="forbidden")
+    reason = (reason_header or reason_param or "").strip()[:500] or None
+    now = datetime.now(UTC)
     async with runtime.uow() as uow:
         session = uow.session
         patient = (
             await session.execute(
                 sa.select(resource.c.id, resource.c.patient_key).where(
                     resource.c.type == "Patient",
+                    resource.c.deleted.is_(False),
                     resource.c.identifiers.contains([f"{NHS_NUMBER_SYSTEM}|{nhs_number}"]),
                 )
             )
         ).first()
-        allowed = patient is not None and await access.may_reach_patient(
+        team_access = await access.decide(
             session,
             principal,
             rtype="CarePlan",
             interaction=Interaction.READ,
-            patient_id=patient.id,
+            patient_id=patient.id if patient else None,
+            at=now,
         )
-        if not allowed:
-            system = access.is_system(principal, "CarePlan", Interaction.READ)
+        glass = None if team_access.allowed else break_glass(principal, reason=reason)
+        allowed = team_access.allowed or (glass is not None and glass.allowed)
+        patient_key = patient.patient_key if patient else None
+        if not allowed or patient is None:
             await access.audit(
                 session,
                 principal,
-                interaction="read",
-                rtype="CrisisSummary",
+                interaction=BREAK_GLASS if glass and glass.allowed else "read",
+                rtype="Patient",
                 rid=None,
-                patient_key=patient.patient_key if patient else None,
+                patient_key=patient_key,
                 outcome="4",
-                detail="denied or unknown",
+                detail="crisis summary: " + ("no such patient" if allowed else "denied"),
             )
             await uow.commit()
-            if system:
+            if allowed or access.POLICY.trusts(principal):
                 raise Problem(404, "Not found", "no patient with that NHS number", code="not-found")
+            if RAPID_RESPONSE_ROLE in principal.roles:
+                raise Problem(
+                    403,
+                    "Forbidden",
+                    f"not on this patient's care team: state why you need emergency access in "
+                    f"the {REASON_HEADER} header to break the glass (it is audited)",
+                    code="break-glass-reason-required",
+                )
             raise Problem(403, "Forbidden", access.NOT_PERMITTED, code="forbidden")
         rows = (
             await session.execute(
                 sa.select(resource.c.content).where(
-                    resource.c.patient_id == patient.id, resource.c.type.in_(("CarePlan", "Flag"))
+                    resource.c.patient_id == patient.id,
+                    resource.c.type.in_(("CarePlan", "Flag")),
+                    resource.c.deleted.is_(False),
                 )
             )
         ).all()
         await access.audit(
             session,
             principal,
-            interaction="read",
-            rtype="CrisisSummary",
+            interaction="read" if team_access.allowed else BREAK_GLASS,
+            rtype="Patient",
             rid=patient.id,
-            patient_key=patient.patient_key,
+            patient_key=patient_key,
+            detail="crisis summary" if team_access.allowed else f"break-glass: {reason}",
         )
         await uow.commit()
     contents = [r.content for r in rows]
-    ordered = crisis_order(
-        [c for c in contents if c["resourceType"] == "CarePlan"],
-        [c for c in contents if c["resourceType"] == "Flag"],
+    summary = crisis_summary(
+        patient.id,
+        plans=[c for c in contents if c["resourceType"] == "CarePlan"],
+        flags=[c for c in contents if c["resourceType"] == "Flag"],
+        at=now,
     )
-    base = f"{public_base(request)}/fhir"
-    bundle = {
-        "resourceType": "Bundle",
-        "type": "collection",
-        "timestamp": datetime.now(UTC).isoformat(),
-        "entry": [
-            {"fullUrl": f"{base}/{r['resourceType']}/{r['id']}", "resource": r} for r in ordered
-        ],
-    }
+    bundle = as_bundle(summary, base_url=f"{public_base(request)}/fhir")
+    bundle["timestamp"] = now.isoformat().replace("+00:00", "Z")
     return FhirResponse(bundle)

@@ -1,17 +1,23 @@
 """FHIR R4 REST for CarePlan, CareTeam, Goal, Flag and Patient under /fhir."""
 
+import json
+from datetime import UTC, datetime
 from typing import Annotated, Any
+from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Header, Request
 from fastapi.responses import Response
 
-from careplans.api.capability import careplans_capability
+from careplans.adapters.resource_store import ResourceStore
+from careplans.adapters.tables import resource
+from careplans.fhir.capability import DELETABLE_TYPES, capability_statement
+from careplans.fhir.validation import SUPPORTED_TYPES, validate_resource
 from careplans.service_layer import access
 from careplans.service_layer.resources import Resources, Written
 from careplans.service_layer.search import search
-from careplans.service_layer.validation import SUPPORTED_TYPES, validate_resource
+from cch_auth.smart import Interaction
 from cch_fhir.bundle import history, paging, public_base, searchset
-from cch_fhir.errors import FhirError, Issue, operation_outcome
+from cch_fhir.errors import FhirError
 from cch_fhir.http import FhirResponse, expect_type, read_resource
 from cch_fhir.versioning import parse_if_match, version_headers
 from cch_servicekit.deps import PrincipalDep, RuntimeDep
@@ -55,7 +61,7 @@ def _strict(request: Request) -> bool:
 
 @router.get("/metadata", summary="CapabilityStatement")
 async def metadata(request: Request) -> Response:
-    return FhirResponse(careplans_capability(fhir_base(request)))
+    return FhirResponse(capability_statement(base_url=fhir_base(request)))
 
 
 @router.get("/{rtype}", summary="Search")
@@ -65,7 +71,9 @@ async def search_type(
     _type(rtype)
     params = list(request.query_params.multi_items())
     async with runtime.uow() as uow:
-        result = await search(uow.session, principal, rtype, params, strict=_strict(request))
+        result = await search(
+            uow.session, principal, rtype, params, strict=_strict(request), at=datetime.now(UTC)
+        )
         keys = sorted(result.patient_keys)
         await access.audit(
             uow.session,
@@ -131,12 +139,12 @@ async def create(
 async def _conditional_matches(
     session: Any, principal: Any, rtype: str, query: str
 ) -> list[dict[str, Any]]:
-    from urllib.parse import parse_qsl
-
     params = parse_qsl(query.lstrip("?"), keep_blank_values=True)
     if not params:
         raise FhirError.of(400, "invalid", "a conditional request needs search parameters")
-    result = await search(session, principal, rtype, [*params, ("_count", "2")], strict=True)
+    result = await search(
+        session, principal, rtype, [*params, ("_count", "2")], strict=True, at=datetime.now(UTC)
+    )
     return result.matches
 
 
@@ -177,14 +185,13 @@ async def type_history(
     rtype: str, request: Request, runtime: RuntimeDep, principal: PrincipalDep
 ) -> Response:
     _type(rtype)
-    from cch_auth.smart import Interaction
-
     access.require_scope(principal, rtype, Interaction.READ)
     count, offset = paging(request.query_params.get("_count"), request.query_params.get("_offset"))
     async with runtime.uow() as uow:
-        from careplans.adapters.resource_store import ResourceStore
-
-        restrict = access.patient_filter(principal, rtype, Interaction.READ)
+        visible = await access.visible_patients(
+            uow.session, principal, rtype=rtype, at=datetime.now(UTC)
+        )
+        restrict = None if visible is None else resource.c.patient_id.in_(sorted(visible))
         versions, total = await ResourceStore(uow.session).history(
             rtype, None, patient_filter=restrict, offset=offset, count=count
         )
@@ -208,13 +215,8 @@ async def validate(rtype: str, request: Request, principal: PrincipalDep) -> Res
         if not isinstance(inner, dict):
             raise FhirError.of(400, "invalid", "Parameters needs a 'resource' parameter")
         body = inner
-    expect_type(body, rtype)
-    try:
-        validate_resource({**body, "id": body.get("id") or "validate"})
-    except FhirError as exc:
-        return FhirResponse(operation_outcome(exc.issues), status_code=exc.status)
-    ok = Issue("informational", "the resource is valid", severity="information")
-    return FhirResponse(operation_outcome([ok]))
+    result = validate_resource(body, endpoint_type=rtype)
+    return FhirResponse(result.operation_outcome(), status_code=result.http_status)
 
 
 @router.get("/{rtype}/{rid}", summary="Read")
@@ -266,8 +268,6 @@ async def patch(
     ctype = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
     if ctype != "application/json-patch+json":
         raise FhirError.of(415, "not-supported", "PATCH takes application/json-patch+json")
-    import json
-
     try:
         operations = json.loads(await request.body())
     except ValueError as exc:
@@ -279,14 +279,17 @@ async def patch(
 
 
 @router.delete(
-    "/{rtype}/{rid}", summary="Delete: retires the resource by status; it stays readable"
+    "/{rtype}/{rid}",
+    summary="Delete: records entered-in-error as a new version; then reads answer 410 Gone",
 )
 async def delete(rtype: str, rid: str, runtime: RuntimeDep, principal: PrincipalDep) -> Response:
     _type(rtype)
+    if rtype not in DELETABLE_TYPES:
+        raise FhirError.of(405, "not-supported", f"{rtype} cannot be deleted here")
     async with runtime.uow() as uow:
         await Resources(uow, principal).delete(rtype, rid)
         await uow.commit()
-    return Response(status_code=204)
+    return Response(status_code=204)  # also for a resource already deleted (idempotent)
 
 
 @router.get("/{rtype}/{rid}/_history", summary="Instance history")

@@ -1,11 +1,12 @@
 """Need-to-know: who may read or write a patient's plans, decided per interaction.
 
 Rules, in order:
-1. Some unrestricted SMART scope must grant the interaction (c, r, u, d, s) on the type;
-   otherwise deny.
+1. Some SMART scope (cch_auth: v2 `.cruds`, v1 read/write; query-restricted scopes grant
+   nothing) must grant the interaction (c, r, u, d, s) on the type; otherwise deny.
 2. A `system/` scope from a trusted platform organisation (policy) reaches every patient.
 3. A `system/` scope reaches a patient whose care team includes the token's organisation
-   (as an Organization participant, or as the onBehalfOf of a participant), active at `at`.
+   (as an Organization participant, the onBehalfOf of a participant, or the team's
+   managingOrganization), active at `at`. A system token without an organisation reaches none.
 4. A `user/` scope reaches a patient only while the user's practitioner id is an active
    participant of one of that patient's active (or proposed) care teams, and the user holds a
    clinical role.
@@ -28,22 +29,25 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
-from careplans.domain.smart_scopes import Interaction, ScopeContext, SmartScope
+from cch_auth import Principal
+from cch_auth.smart import Interaction
 
 CLINICAL_ROLES = frozenset({"case-manager", "clinician", "coordinator", "ehr-system"})
 TEAM_STATUSES_GRANTING = frozenset({"active", "proposed"})
 
 
-@dataclass(frozen=True, slots=True)
-class Principal:
-    """The caller as the access policy sees it (built from the verified token)."""
+class ScopeContext(StrEnum):
+    """Whose data a SMART scope reaches: the launch patient, what the user may see, a system."""
 
-    subject: str
-    roles: frozenset[str] = frozenset()
-    scopes: tuple[SmartScope, ...] = ()
-    organisation: str | None = None
-    practitioner_id: str | None = None
-    patient_id: str | None = None  # SMART launch context, for patient/ scopes
+    PATIENT = "patient"
+    USER = "user"
+    SYSTEM = "system"
+
+
+def launch_patient(principal: Principal) -> str | None:
+    """The SMART launch context's patient (a `patient` claim), for patient/ scopes."""
+    value = principal.claims.get("patient")
+    return str(value) if value else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +92,8 @@ class Basis(StrEnum):
     NO_SCOPE = "no-scope"
     NOT_ON_CARE_TEAM = "not-on-care-team"
     NOT_CLINICAL = "not-clinical-role"
+    BREAK_GLASS = "break-glass"
+    NO_REASON = "break-glass-without-reason"
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,12 +109,37 @@ class AccessDecision:
         return None if self.allowed else 403
 
 
+RAPID_RESPONSE_ROLE = "rapid-response"
+MIN_REASON_LENGTH = 5
+
+
+def break_glass(principal: Principal, *, reason: str | None) -> AccessDecision:
+    """Emergency access to the crisis summary for a rapid-response clinician off the team.
+
+    Needs the rapid-response role, a CarePlan read scope and a stated reason (audited as
+    break-glass); it never reaches full plans, search or writes.
+    """
+    if RAPID_RESPONSE_ROLE not in principal.roles or not principal.permits(
+        "CarePlan", Interaction.READ
+    ):
+        return AccessDecision(False, Basis.NOT_ON_CARE_TEAM)
+    if reason is None or len(reason.strip()) < MIN_REASON_LENGTH:
+        return AccessDecision(False, Basis.NO_REASON)
+    return AccessDecision(True, Basis.BREAK_GLASS)
+
+
 @dataclass(frozen=True, slots=True)
 class AccessPolicy:
     """Configuration of need-to-know: which organisations' systems see every patient."""
 
     trusted_system_organisations: frozenset[str] = frozenset()
     clinical_roles: frozenset[str] = CLINICAL_ROLES
+
+    def trusts(self, principal: Principal) -> bool:
+        """A platform system, which may learn that a record does not exist (404, not 403)."""
+        return principal.organisation in self.trusted_system_organisations and any(
+            s.context == ScopeContext.SYSTEM for s in principal.scopes
+        )
 
     def decide(
         self,
@@ -141,7 +172,7 @@ class AccessPolicy:
         if (
             ScopeContext.PATIENT in contexts
             and patient_id is not None
-            and principal.patient_id == patient_id
+            and launch_patient(principal) == patient_id
         ):
             return AccessDecision(True, Basis.LAUNCH_PATIENT)
         return AccessDecision(False, denial)
@@ -168,8 +199,9 @@ class AccessPolicy:
             and principal.roles & self.clinical_roles
         ):
             restriction = restriction.with_practitioner(principal.practitioner_id)
-        if ScopeContext.PATIENT in contexts and principal.patient_id:
-            restriction = restriction.with_patient(principal.patient_id)
+        launched = launch_patient(principal)
+        if ScopeContext.PATIENT in contexts and launched:
+            restriction = restriction.with_patient(launched)
         return restriction
 
 

@@ -25,6 +25,7 @@ from careplans.domain.tier_plans import (
     next_review_on,
 )
 from careplans.domain.vocabulary import (
+    CASE_ID_SYSTEM,
     PLAN_KIND_DISPLAY,
     PLAN_KIND_SYSTEM,
     Locality,
@@ -36,7 +37,6 @@ CARE_TEAM_ROLE_SYSTEM = "https://cch.example.nhs.uk/CodeSystem/care-team-role"
 PLAN_OWNER_EXTENSION = "https://cch.example.nhs.uk/StructureDefinition/care-plan-owner"
 RISK_TIER_EXTENSION = "https://cch.example.nhs.uk/StructureDefinition/risk-tier"
 LOCALITY_EXTENSION = "https://cch.example.nhs.uk/StructureDefinition/locality"
-CASE_ID_SYSTEM = "https://cch.example.nhs.uk/Id/case"
 
 Json = dict[str, Any]
 
@@ -74,7 +74,7 @@ class PlanAssignment:
     patient_id: str
     tier: Tier
     case_manager: CaseManager | None
-    gp_practice: GpPractice
+    gp_practice: GpPractice | None
     locality: Locality
     assigned_at: datetime
     nhs_number: str | None = None
@@ -138,16 +138,18 @@ def draft_care_team(assignment: PlanAssignment, *, team_id: str) -> Json:
             }
         )
     practice = assignment.gp_practice
-    gp: Json = {"reference": f"Organization/{practice.organisation_id}"}
-    if practice.name:
-        gp["display"] = practice.name
-    participants.append(
-        {
-            "role": _role("gp-practice", "Registered GP practice"),
-            "member": gp,
-            "period": {"start": start},
-        }
-    )
+    gp: Json | None = None
+    if practice is not None:
+        gp = {"reference": f"Organization/{practice.organisation_id}"}
+        if practice.name:
+            gp["display"] = practice.name
+        participants.append(
+            {
+                "role": _role("gp-practice", "Registered GP practice"),
+                "member": gp,
+                "period": {"start": start},
+            }
+        )
     for other in assignment.others:
         member: Json = {"reference": other.reference}
         if other.display:
@@ -155,16 +157,21 @@ def draft_care_team(assignment: PlanAssignment, *, team_id: str) -> Json:
         participants.append(
             {"role": _role("member", other.role), "member": member, "period": {"start": start}}
         )
-    return {
+    team: Json = {
         "resourceType": "CareTeam",
         "id": team_id,
         "status": "active",
         "name": "Integrated care team",
         "subject": _subject(assignment),
         "period": {"start": start},
-        "participant": participants,
-        "managingOrganization": [gp],
     }
+    if assignment.case_id:
+        team["identifier"] = [{"system": CASE_ID_SYSTEM, "value": assignment.case_id}]
+    if participants:
+        team["participant"] = participants
+    if gp is not None:
+        team["managingOrganization"] = [gp]
+    return team
 
 
 def screening_activity(item: Screening, *, when: str, start: date) -> Json:
@@ -270,6 +277,6 @@ def draft_plan(assignment: PlanAssignment, *, new_id: Callable[[], str]) -> Draf
             "reference": f"Practitioner/{manager.practitioner_id}",
             "display": manager.name,
         }
-    else:
+    elif assignment.gp_practice is not None:
         plan["author"] = {"reference": f"Organization/{assignment.gp_practice.organisation_id}"}
     return DraftPlan(draft_care_team(assignment, team_id=team_id), plan)

@@ -19,12 +19,6 @@ class InvalidNhsNumber(DomainError):
     code = "invalid-nhs-number"
 
 
-class AccessDenied(DomainError):
-    """Need-to-know refused; the API answers 403 whether or not the plan exists."""
-
-    code = "access-denied"
-
-
 class InvalidAssignment(DomainError):
     """The pathway assignment lacks what a draft plan needs (→ 422)."""
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from careplans.domain.errors import InvalidNhsNumber
+from careplans.domain.vocabulary import NHS_NUMBER_SYSTEM
 
-NHS_NUMBER_SYSTEM = "https://fhir.nhs.uk/Id/nhs-number"
+__all__ = ["NHS_NUMBER_SYSTEM", "is_valid_nhs_number", "normalise_nhs_number"]
 
 
 def is_valid_nhs_number(value: str) -> bool:

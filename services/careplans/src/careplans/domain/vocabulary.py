@@ -4,33 +4,16 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from cch_contracts.vocabulary import DischargeReason, Locality, Tier
+
+__all__ = ["DischargeReason", "Locality", "Tier"]
+
 PLAN_KIND_SYSTEM = "https://cch.example.nhs.uk/CodeSystem/care-plan-kind"
 ALERT_KIND_SYSTEM = "https://cch.example.nhs.uk/CodeSystem/alert-kind"
-
-
-class Tier(StrEnum):
-    """Bromley risk tier; decides the plan owner, screening items and review frequency."""
-
-    HIGHEST = "highest"
-    HIGH = "high"
-    MEDIUM = "medium"
-    LOW = "low"
-
-
-class Locality(StrEnum):
-    """Shropshire programme localities."""
-
-    NORTH = "north"
-    CENTRAL = "central"
-    SOUTH = "south"
-
-
-class DischargeReason(StrEnum):
-    """The seed's three routes out of case management."""
-
-    IMPROVED = "improved"
-    PATIENT_CHOICE = "patient-choice"
-    DIED = "died"
+NHS_NUMBER_SYSTEM = "https://fhir.nhs.uk/Id/nhs-number"
+PATIENT_KEY_SYSTEM = "https://cch.example.nhs.uk/Id/patient-key"
+CASE_ID_SYSTEM = "https://cch.example.nhs.uk/Id/case"
+ODS_SYSTEM = "https://fhir.nhs.uk/Id/ods-organization-code"
 
 
 class PlanKind(StrEnum):
@@ -98,3 +81,13 @@ GOAL_LIFECYCLE_STATUS = frozenset(
 )
 FLAG_STATUS = frozenset({"active", "inactive", "entered-in-error"})
 ADMINISTRATIVE_GENDER = frozenset({"male", "female", "other", "unknown"})
+
+# Where each type keeps its status; DELETE records DELETED_STATUS there as a new version,
+# after which a read answers 410 Gone (older versions stay readable by vread).
+STATUS_FIELD: dict[str, str] = {
+    "CarePlan": "status",
+    "CareTeam": "status",
+    "Goal": "lifecycleStatus",
+    "Flag": "status",
+}
+DELETED_STATUS = "entered-in-error"

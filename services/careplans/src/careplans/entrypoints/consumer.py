@@ -6,9 +6,15 @@ from careplans.service_layer.pathway_plans import (
     adjust_plan,
     complete_plan,
     draft_plan_for_assignment,
+    transfer_case,
 )
 from cch_contracts import CloudEvent
-from cch_contracts.events.caseload import CaseAssigned, CaseDischarged, PlanAdjustmentRequested
+from cch_contracts.events.caseload import (
+    CaseAssigned,
+    CaseDischarged,
+    CaseTransferred,
+    PlanAdjustmentRequested,
+)
 from cch_messaging import HandlerRegistry, MessagingUnitOfWork
 
 handlers = HandlerRegistry()
@@ -27,3 +33,8 @@ async def on_adjustment(uow: MessagingUnitOfWork, event: CloudEvent, payload: An
 @handlers.on(CaseDischarged)
 async def on_discharged(uow: MessagingUnitOfWork, event: CloudEvent, payload: Any) -> None:
     await complete_plan(uow, payload)
+
+
+@handlers.on(CaseTransferred)
+async def on_transferred(uow: MessagingUnitOfWork, event: CloudEvent, payload: Any) -> None:
+    await transfer_case(uow, payload)

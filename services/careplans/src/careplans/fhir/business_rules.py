@@ -184,12 +184,13 @@ def careplan_rules(plan: Resource) -> list[ValidationIssue]:
     )
     issues += kind_issues
     if not kinds and not kind_issues:
+        # a warning, so plans from other systems (and the published examples) can be shared
         issues.append(
-            rule_broken(
+            advice(
                 IssueCode.REQUIRED,
                 "CarePlan.category",
-                f"A category from {PLAN_KIND_SYSTEM} (integrated, emergency, end-of-life) "
-                "is required",
+                f"Without a category from {PLAN_KIND_SYSTEM} (integrated, emergency, "
+                "end-of-life) the plan is not shown in the crisis summary",
             )
         )
     elif len(kinds) > 1:
@@ -202,10 +203,11 @@ def careplan_rules(plan: Resource) -> list[ValidationIssue]:
         )
     elif kinds & {PlanKind.EMERGENCY, PlanKind.END_OF_LIFE} and not plan.get("partOf"):
         issues.append(
-            advice(
+            rule_broken(
                 IssueCode.REQUIRED,
                 "CarePlan.partOf",
-                "Emergency and End of Life plans should be part of the integrated plan",
+                "An Emergency Care Plan or End of Life Plan is part of the integrated plan: "
+                "set partOf to CarePlan/<id>",
             )
         )
     return issues

@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
+from careplans.domain.vocabulary import STATUS_FIELD
 from careplans.fhir.search_params import INCLUDES, REVINCLUDES, SEARCH_PARAMETERS
+from cch_fhir.capability import capability_statement as platform_statement
 
 FHIR_VERSION = "4.0.1"
 VALIDATE_OPERATION = "http://hl7.org/fhir/OperationDefinition/Resource-validate"
 WRITABLE_TYPES = ("CarePlan", "CareTeam", "Goal", "Flag", "Patient")
 READ_ONLY_TYPES = ("AuditEvent",)
 
-# DELETE keeps history: it records this status as a new version, then reads answer 410 Gone.
-DELETE_AS_STATUS: dict[str, str] = {
-    "CarePlan": "entered-in-error",
-    "CareTeam": "entered-in-error",
-    "Goal": "entered-in-error",
-    "Flag": "entered-in-error",
-}
+# DELETE keeps history: it records entered-in-error as a new version, then reads answer 410.
+DELETABLE_TYPES = tuple(STATUS_FIELD)
 _WRITE_INTERACTIONS = (
     "read",
     "vread",
@@ -30,9 +26,11 @@ _WRITE_INTERACTIONS = (
     "search-type",
 )
 _DOCS = {
-    "update": "Requires If-Match with the current version (412 on conflict); no update-as-create",
+    "update": "If-Match (weak ETag) makes it version-aware: 412 on a stale version; "
+    "no update-as-create",
     "patch": "JSON Patch (RFC 6902); id, resourceType and meta.versionId cannot change",
-    "delete": "Marks the resource entered-in-error as a new version; history is kept",
+    "delete": "Records entered-in-error as a new version; reads then answer 410 Gone, vread of "
+    "earlier versions still works, search leaves it out; deleting again is a no-op",
     "search-type": "Results are limited to patients on whose care team the caller is",
 }
 
@@ -58,13 +56,13 @@ def resource_capability(resource_type: str) -> dict[str, Any]:
     """One rest.resource entry."""
     writable = resource_type in WRITABLE_TYPES
     codes = _WRITE_INTERACTIONS if writable else ("read", "search-type")
-    if resource_type in DELETE_AS_STATUS:
+    if resource_type in DELETABLE_TYPES:
         codes = (*codes, "delete")
     entry: dict[str, Any] = {
         "type": resource_type,
         "profile": f"http://hl7.org/fhir/StructureDefinition/{resource_type}",
         "interaction": _interactions(codes),
-        "versioning": "versioned-update" if writable else "versioned",
+        "versioning": "versioned-update" if writable else "no-version",
         "readHistory": writable,
         "updateCreate": False,
         "conditionalCreate": writable,
@@ -89,44 +87,21 @@ def resource_capabilities() -> list[dict[str, Any]]:
     return [resource_capability(t) for t in (*WRITABLE_TYPES, *READ_ONLY_TYPES)]
 
 
-def capability_statement(*, on: date, base_url: str | None = None) -> dict[str, Any]:
-    """A complete R4 CapabilityStatement for careplans alone (the gateway merges its own)."""
-    statement: dict[str, Any] = {
-        "resourceType": "CapabilityStatement",
-        "status": "active",
-        "date": on.isoformat(),
-        "publisher": "Care Closer to Home platform",
-        "kind": "instance",
-        "name": "CarePlansServer",
-        "title": "Care Closer to Home shared care plans",
-        "software": {"name": "cch-careplans", "version": "0.1.0"},
-        "fhirVersion": FHIR_VERSION,
-        "format": ["application/fhir+json", "json"],
-        "patchFormat": ["application/json-patch+json"],
-        "rest": [
-            {
-                "mode": "server",
-                "security": {
-                    "cors": True,
-                    "service": [
-                        {
-                            "coding": [
-                                {
-                                    "system": "http://terminology.hl7.org/CodeSystem/"
-                                    "restful-security-service",
-                                    "code": "SMART-on-FHIR",
-                                }
-                            ]
-                        }
-                    ],
-                    "description": "Bearer JWT with SMART v2 scopes (user/CarePlan.rs, "
-                    "system/CarePlan.cruds); users see only patients on whose care team they are",
-                },
-                "resource": resource_capabilities(),
-                "operation": [{"name": "validate", "definition": VALIDATE_OPERATION}],
-            }
-        ],
+def capability_statement(*, base_url: str | None = None) -> dict[str, Any]:
+    """The platform's R4 CapabilityStatement (cch_fhir) listing exactly what careplans serves."""
+    statement = platform_statement(
+        name="CarePlansServer",
+        title="Care Closer to Home shared care plans",
+        resources=resource_capabilities(),
+        base_url=base_url,
+    )
+    statement["patchFormat"] = ["application/json-patch+json"]
+    rest = statement["rest"][0]
+    rest["security"] = {
+        **rest["security"],
+        "description": "Bearer JWT with SMART v2 scopes (user/CarePlan.rs, system/CarePlan.cruds); "
+        "users see only patients on whose care team they are, systems only patients whose care "
+        "team includes their organisation",
     }
-    if base_url:
-        statement["implementation"] = {"description": statement["title"], "url": base_url}
+    rest["operation"] = [{"name": "validate", "definition": VALIDATE_OPERATION}]
     return statement

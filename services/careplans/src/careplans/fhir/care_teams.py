@@ -34,4 +34,8 @@ def patient_care_team(team: dict[str, Any]) -> PatientCareTeam | None:
             participants.append(
                 CareTeamParticipant(practitioner, organisation, start=span.start, end=span.end)
             )
+    for managing in team.get("managingOrganization", []):
+        kind, organisation_id = _target(managing)
+        if kind == "Organization" and organisation_id:
+            participants.append(CareTeamParticipant(organisation_id=organisation_id))
     return PatientCareTeam(patient_id, str(team.get("status", "active")), tuple(participants))

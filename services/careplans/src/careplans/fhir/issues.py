@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from cch_fhir.errors import FhirError, Issue
+
 
 class Severity(StrEnum):
     """OperationOutcome.issue.severity."""
@@ -54,14 +56,14 @@ class ValidationIssue:
     def is_error(self) -> bool:
         return self.severity in (Severity.ERROR, Severity.FATAL)
 
+    @property
+    def issue(self) -> Issue:
+        """The platform's OperationOutcome issue (cch_fhir), which renders it."""
+        return Issue(self.code.value, self.diagnostics, self.severity.value, self.expression)
+
     def to_fhir(self) -> dict[str, Any]:
         """The issue as OperationOutcome.issue JSON."""
-        return {
-            "severity": self.severity.value,
-            "code": self.code.value,
-            "diagnostics": self.diagnostics,
-            "expression": [self.expression],
-        }
+        return self.issue.to_fhir()
 
 
 def malformed(code: IssueCode, expression: str, diagnostics: str) -> ValidationIssue:
@@ -107,6 +109,11 @@ class ValidationResult:
             {"severity": "information", "code": "informational", "diagnostics": "No issues"}
         ]
         return {"resourceType": "OperationOutcome", "issue": issues}
+
+    def raise_if_rejected(self) -> None:
+        """FhirError (400 or 422, every issue listed) when the resource may not be stored."""
+        if not self.ok:
+            raise FhirError(self.http_status, [i.issue for i in self.issues])
 
 
 def result_of(issues: Iterable[ValidationIssue]) -> ValidationResult:

@@ -67,6 +67,9 @@ def _common(rtype: str) -> dict[str, ParamDefinition]:
 
 def _patient_params(rtype: str) -> dict[str, ParamDefinition]:
     return {
+        "identifier": ParamDefinition(
+            "identifier", ParamType.TOKEN, f"{rtype}.identifier", "Business identifier"
+        ),
         "patient": ParamDefinition(
             "patient",
             ParamType.REFERENCE,
@@ -99,11 +102,25 @@ SEARCH_PARAMETERS: dict[str, dict[str, ParamDefinition]] = {
         "care-team": ParamDefinition(
             "care-team", ParamType.REFERENCE, "CarePlan.careTeam", "Care team", ("CareTeam",)
         ),
+        "part-of": ParamDefinition(
+            "part-of", ParamType.REFERENCE, "CarePlan.partOf", "The main plan", ("CarePlan",)
+        ),
+        "goal": ParamDefinition(
+            "goal", ParamType.REFERENCE, "CarePlan.goal", "A goal of the plan", ("Goal",)
+        ),
     },
     "CareTeam": {
         **_common("CareTeam"),
         **_patient_params("CareTeam"),
         "status": ParamDefinition("status", ParamType.TOKEN, "CareTeam.status", "Team status"),
+        "category": ParamDefinition("category", ParamType.TOKEN, "CareTeam.category", "Kind"),
+        "participant": ParamDefinition(
+            "participant",
+            ParamType.REFERENCE,
+            "CareTeam.participant.member",
+            "A member of the team",
+            ("Practitioner", "Organization"),
+        ),
     },
     "Goal": {
         **_common("Goal"),
@@ -111,6 +128,7 @@ SEARCH_PARAMETERS: dict[str, dict[str, ParamDefinition]] = {
         "lifecycle-status": ParamDefinition(
             "lifecycle-status", ParamType.TOKEN, "Goal.lifecycleStatus", "Goal lifecycle status"
         ),
+        "category": ParamDefinition("category", ParamType.TOKEN, "Goal.category", "Kind"),
     },
     "Flag": {
         **_common("Flag"),
@@ -119,15 +137,29 @@ SEARCH_PARAMETERS: dict[str, dict[str, ParamDefinition]] = {
         "category": ParamDefinition(
             "category", ParamType.TOKEN, "Flag.category", "Alert kind (system|code or code)"
         ),
+        "code": ParamDefinition("code", ParamType.TOKEN, "Flag.code", "Alert code"),
+        "date": ParamDefinition("date", ParamType.DATE, "Flag.period", "When the alert applies"),
     },
     "AuditEvent": {
-        **_common("AuditEvent"),
+        "entity": ParamDefinition(
+            "entity",
+            ParamType.REFERENCE,
+            "AuditEvent.entity.what",
+            "The record read or written (Type/id)",
+            ("CarePlan", "CareTeam", "Goal", "Flag", "Patient"),
+        ),
         "patient": ParamDefinition(
             "patient",
             ParamType.REFERENCE,
             "AuditEvent.entity.what.where(resolve() is Patient)",
-            "Whose data was read or written",
+            "Whose record was read or written (Patient/id)",
             ("Patient",),
+        ),
+        "subtype": ParamDefinition(
+            "subtype",
+            ParamType.TOKEN,
+            "AuditEvent.subtype",
+            "Interaction (read, search, update ...) or break-glass",
         ),
         "date": ParamDefinition("date", ParamType.DATE, "AuditEvent.recorded", "When recorded"),
     },
@@ -145,7 +177,7 @@ SORTABLE: dict[str, frozenset[str]] = {
     "Goal": frozenset({"_lastUpdated", "_id", "lifecycle-status"}),
     "Flag": frozenset({"_lastUpdated", "_id", "status"}),
     "Patient": frozenset({"_lastUpdated", "_id"}),
-    "AuditEvent": frozenset({"_lastUpdated", "_id", "date"}),
+    "AuditEvent": frozenset({"date"}),
 }
 
 # _include source:param → the resource type it brings in.

@@ -1,10 +1,12 @@
 """What the store indexes for search and need-to-know, read off each resource's content."""
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from careplans.pathway.vocabulary import STATUS_FIELD
+from careplans.domain.vocabulary import STATUS_FIELD
+from careplans.fhir.dates import parse_partial, period_range
+from careplans.fhir.references import parse_reference
 
 PATIENT_TYPES = ("CarePlan", "CareTeam", "Goal", "Flag")
 
@@ -22,37 +24,21 @@ class SearchIndex:
     period_end: datetime | None = None
 
 
-def parse_fhir_datetime(value: str | None, *, end: bool = False) -> datetime | None:
-    """Lower (or, with end, upper) bound of a FHIR date/dateTime/instant; None when unparseable."""
-    if not value:
+def local_ref(ref: Any) -> str | None:
+    """`Type/id` of a literal reference (relative or absolute), else None."""
+    if not isinstance(ref, dict) or not isinstance(ref.get("reference"), str):
         return None
-    from careplans.service_layer.dates import date_range
-
-    try:
-        lo, hi = date_range(value)
-    except ValueError:
-        return None
-    return hi if end else lo
+    parsed = parse_reference(ref["reference"])
+    return parsed.relative if parsed else None
 
 
 def reference_id(ref: Any, rtype: str) -> str | None:
-    """ "Patient/123" (or an absolute URL ending so) → "123"."""
-    if not isinstance(ref, dict):
+    """ "Patient/123" (or an absolute URL ending so) → "123" when it names an rtype."""
+    text = local_ref(ref)
+    if text is None:
         return None
-    text = ref.get("reference")
-    if not isinstance(text, str):
-        return None
-    parts = text.rstrip("/").split("/")
-    if len(parts) >= 2 and parts[-2] == rtype:
-        return parts[-1]
-    return None
-
-
-def _local_ref(ref: Any) -> str | None:
-    if not isinstance(ref, dict) or not isinstance(ref.get("reference"), str):
-        return None
-    parts = ref["reference"].rstrip("/").split("/")
-    return "/".join(parts[-2:]) if len(parts) >= 2 else None
+    target, _, rid = text.partition("/")
+    return rid if target == rtype else None
 
 
 def _codings(concepts: Any) -> list[str]:
@@ -70,6 +56,16 @@ def _codings(concepts: Any) -> list[str]:
     return out
 
 
+def _team_members(team: dict[str, Any]) -> list[str]:
+    """Practitioner/… and Organization/… on the team (members, onBehalfOf, managing org)."""
+    refs: list[Any] = []
+    for participant in team.get("participant", []) or []:
+        refs += [participant.get("member"), participant.get("onBehalfOf")]
+    refs += team.get("managingOrganization", []) or []
+    found = (local_ref(r) for r in refs)
+    return sorted({r for r in found if r and r.split("/")[0] in ("Practitioner", "Organization")})
+
+
 def index_resource(resource: dict[str, Any]) -> SearchIndex:
     rtype = resource["resourceType"]
     idx = SearchIndex()
@@ -82,18 +78,15 @@ def index_resource(resource: dict[str, Any]) -> SearchIndex:
         idx.patient_id = resource.get("id")
         idx.status = "inactive" if resource.get("active") is False else "active"
         return idx
-    subject = resource.get("subject") or resource.get("patient")
-    idx.patient_id = reference_id(subject, "Patient")
-    field_name = STATUS_FIELD.get(rtype)
-    if field_name:
-        idx.status = resource.get(field_name)
-    period = resource.get("period") or {}
-    idx.period_start = parse_fhir_datetime(period.get("start"))
-    idx.period_end = parse_fhir_datetime(period.get("end"), end=True)
+    idx.patient_id = reference_id(resource.get("subject"), "Patient")
+    if status_field := STATUS_FIELD.get(rtype):
+        idx.status = resource.get(status_field)
+    span = period_range(resource.get("period"))
+    idx.period_start, idx.period_end = span.start, span.end
     refs: list[Any] = []
+    idx.codes = _codings(resource.get("category"))
     if rtype == "CarePlan":
         idx.intent = resource.get("intent")
-        idx.codes = _codings(resource.get("category"))
         refs = [
             *(resource.get("careTeam") or []),
             *(resource.get("goal") or []),
@@ -101,20 +94,11 @@ def index_resource(resource: dict[str, Any]) -> SearchIndex:
             *(resource.get("basedOn") or []),
         ]
     elif rtype == "CareTeam":
-        idx.codes = _codings(resource.get("category"))
-        members = [p.get("member") for p in resource.get("participant", []) or []]
-        refs = [m for m in members if m]
-        idx.participants = [
-            pid for pid in (reference_id(m, "Practitioner") for m in members) if pid
-        ]
+        idx.participants = _team_members(resource)
+        refs = [p.get("member") for p in resource.get("participant", []) or []]
     elif rtype == "Flag":
-        idx.codes = _codings(resource.get("category")) + _codings(resource.get("code"))
-    elif rtype == "Goal":
-        idx.codes = _codings(resource.get("category"))
-        idx.period_start = parse_fhir_datetime(resource.get("startDate"))
-    idx.refs = [r for r in (_local_ref(x) for x in refs) if r]
+        idx.codes += _codings(resource.get("code"))
+    elif rtype == "Goal" and (start := parse_partial(str(resource.get("startDate", "")))):
+        idx.period_start = start.start
+    idx.refs = [r for r in (local_ref(x) for x in refs) if r]
     return idx
-
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)

@@ -1,33 +1,58 @@
-"""Care plans drafted and moved on by caseload events: assigned, adjusted, discharged."""
+"""Care plans drafted and moved on by caseload events: assigned, adjusted, transferred, discharged.
 
-from datetime import date, datetime
+Each handler is idempotent by business key (the case id on the plan and team), writes through
+the same FHIR service layer as an EHR (so versions, audit and careplan.* events are the same),
+and acts as the platform itself (a trusted system principal).
+"""
+
+import uuid
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 
 from careplans.adapters.tables import resource
-from careplans.pathway.drafting import Tier, draft_care_plan, review_due, with_adjustment
-from careplans.pathway.vocabulary import (
+from careplans.domain.drafting import (
+    CaseManager,
+    GpPractice,
+    PlanAssignment,
+    draft_plan,
+)
+from careplans.domain.errors import DomainError
+from careplans.domain.review_outcomes import OPEN_STATUSES, ReviewDecision, discharge, record_review
+from careplans.domain.transfers import Transfer, transfer_care_team, transfer_plan
+from careplans.domain.vocabulary import (
     CASE_ID_SYSTEM,
     NHS_NUMBER_SYSTEM,
-    ODS_SYSTEM,
     PATIENT_KEY_SYSTEM,
+    Tier,
 )
+from careplans.service_layer.access import PLATFORM_ORGANISATION
 from careplans.service_layer.resources import Resources
 from cch_auth import Principal
 from cch_auth.smart import parse_scopes
-from cch_contracts.events.caseload import CaseAssigned, CaseDischarged, PlanAdjustmentRequested
+from cch_contracts.events.caseload import (
+    CaseAssigned,
+    CaseDischarged,
+    CaseManagerRef,
+    CaseTransferred,
+    PlanAdjustmentRequested,
+)
 from cch_messaging import MessagingUnitOfWork
+from cch_observability.logging import get_logger
 
-TIER_SYSTEM = "https://cch.example.nhs.uk/CodeSystem/risk-tier"
+log = get_logger(__name__)
 PATHWAY = Principal(
     subject="careplans-pathway",
     roles=frozenset({"ehr-system"}),
     scopes=parse_scopes("system/*.cruds"),
+    organisation=PLATFORM_ORGANISATION,
 )
 
 
 class _EventClock:
+    """The event's own time, so a replayed event writes the same dates."""
+
     def __init__(self, at: datetime) -> None:
         self._at = at
 
@@ -35,11 +60,19 @@ class _EventClock:
         return self._at
 
 
+def _case_manager(ref: CaseManagerRef | None) -> CaseManager | None:
+    return CaseManager(ref.id, ref.name, ref.profession) if ref else None
+
+
 async def _find(uow: MessagingUnitOfWork, rtype: str, identifier: str) -> dict[str, Any] | None:
     row = (
         await uow.session.execute(
             sa.select(resource.c.content)
-            .where(resource.c.type == rtype, resource.c.identifiers.contains([identifier]))
+            .where(
+                resource.c.type == rtype,
+                resource.c.deleted.is_(False),
+                resource.c.identifiers.contains([identifier]),
+            )
             .limit(1)
         )
     ).first()
@@ -50,11 +83,7 @@ async def plan_for_case(uow: MessagingUnitOfWork, case_id: str) -> dict[str, Any
     return await _find(uow, "CarePlan", f"{CASE_ID_SYSTEM}|{case_id}")
 
 
-async def draft_plan_for_assignment(uow: MessagingUnitOfWork, event: CaseAssigned) -> None:
-    """Patient (if new), CareTeam and a draft integrated plan; the same case never gets two."""
-    if await plan_for_case(uow, event.case_id) is not None:
-        return
-    svc = Resources(uow, PATHWAY, _EventClock(event.assigned_at))
+async def _patient(svc: Resources, uow: MessagingUnitOfWork, event: CaseAssigned) -> str:
     patient = await _find(uow, "Patient", f"{PATIENT_KEY_SYSTEM}|{event.patient_key}")
     if patient is None and event.nhs_number:
         patient = await _find(uow, "Patient", f"{NHS_NUMBER_SYSTEM}|{event.nhs_number}")
@@ -63,88 +92,98 @@ async def draft_plan_for_assignment(uow: MessagingUnitOfWork, event: CaseAssigne
         if event.nhs_number:
             identifiers.insert(0, {"system": NHS_NUMBER_SYSTEM, "value": event.nhs_number})
         patient = (await svc.create({"resourceType": "Patient", "identifier": identifiers})).content
-    participants: list[dict[str, Any]] = []
-    if event.case_manager:
-        participants.append(
-            {
-                "role": [{"text": f"Care coordinator ({event.case_manager.profession})"}],
-                "member": {
-                    "reference": f"Practitioner/{event.case_manager.id}",
-                    "display": event.case_manager.name,
-                },
-            }
-        )
-    if event.practice_code:
-        participants.append(
-            {
-                "role": [{"text": "GP practice"}],
-                "member": {
-                    "reference": f"Organization/{event.practice_code}",
-                    "identifier": {"system": ODS_SYSTEM, "value": event.practice_code},
-                },
-            }
-        )
-    team_body: dict[str, Any] = {
-        "resourceType": "CareTeam",
-        "identifier": [{"system": CASE_ID_SYSTEM, "value": event.case_id}],
-        "status": "active",
-        "name": f"Care team ({event.assignment_kind.value}, {event.locality.value})",
-        "subject": {"reference": f"Patient/{patient['id']}"},
-        "period": {"start": event.assigned_at.date().isoformat()},
-    }
-    if participants:
-        team_body["participant"] = participants
-    team = (await svc.create(team_body)).content
-    tier = Tier(event.tier.value) if event.tier else None
-    plan = draft_care_plan(
+    return str(patient["id"])
+
+
+async def draft_plan_for_assignment(uow: MessagingUnitOfWork, event: CaseAssigned) -> None:
+    """Patient (if new), CareTeam and a draft integrated plan; the same case never gets two."""
+    if await plan_for_case(uow, event.case_id) is not None:
+        return
+    svc = Resources(uow, PATHWAY, _EventClock(event.assigned_at))
+    assignment = PlanAssignment(
+        patient_id=await _patient(svc, uow, event),
+        tier=event.tier or Tier.MEDIUM,  # no tier yet: the medium row until stratified
+        case_manager=_case_manager(event.case_manager),
+        gp_practice=GpPractice(event.practice_code) if event.practice_code else None,
+        locality=event.locality,
+        assigned_at=event.assigned_at,
+        nhs_number=event.nhs_number,
         case_id=event.case_id,
-        patient_id=patient["id"],
-        care_team_id=team["id"],
-        tier=tier,
-        now=event.assigned_at,
         next_review_on=event.next_review_on,
     )
-    if tier:
-        plan["category"].append({"coding": [{"system": TIER_SYSTEM, "code": tier.value}]})
-    await svc.create(plan)
+    draft = draft_plan(assignment, new_id=lambda: str(uuid.uuid4()))
+    await svc.create(draft.care_team, rid=draft.care_team["id"])
+    await svc.create(draft.care_plan, rid=draft.care_plan["id"])
 
 
-def _tier_of(plan: dict[str, Any]) -> Tier | None:
-    for concept in plan.get("category", []):
-        for coding in concept.get("coding", []):
-            if coding.get("system") == TIER_SYSTEM:
-                return Tier(coding["code"])
-    return None
+async def _save(svc: Resources, plan: dict[str, Any]) -> None:
+    await svc.update("CarePlan", plan["id"], plan, if_match=int(plan["meta"]["versionId"]))
 
 
 async def adjust_plan(uow: MessagingUnitOfWork, event: PlanAdjustmentRequested) -> None:
+    """The MDT's adjustment noted on the plan and its next review rescheduled."""
     plan = await plan_for_case(uow, event.case_id)
-    if plan is None:
-        return  # the assignment has not reached us yet; nothing to adjust
-    review_on: date = event.next_review_on or review_due(
-        _tier_of(plan), from_time=event.requested_at
-    )
-    adjusted = with_adjustment(
+    if plan is None or plan.get("status") not in OPEN_STATUSES:
+        log.info("careplan.adjustment_skipped", case_id=event.case_id, found=plan is not None)
+        return
+    adjusted = record_review(
         plan,
-        summary=event.summary,
-        by=event.requested_by,
+        ReviewDecision.ADJUST_PLAN,
         at=event.requested_at,
-        next_review_on=review_on,
+        summary=event.summary,
+        reviewed_by=event.requested_by,
+        next_review=event.next_review_on,
     )
-    svc = Resources(uow, PATHWAY, _EventClock(event.requested_at))
-    await svc.update("CarePlan", plan["id"], adjusted, if_match=None)
+    await _save(Resources(uow, PATHWAY, _EventClock(event.requested_at)), adjusted)
+
+
+async def _parts_of(uow: MessagingUnitOfWork, plan_id: str) -> list[dict[str, Any]]:
+    rows = await uow.session.execute(
+        sa.select(resource.c.content).where(
+            resource.c.type == "CarePlan",
+            resource.c.deleted.is_(False),
+            resource.c.refs.contains([f"CarePlan/{plan_id}"]),
+        )
+    )
+    return [r.content for r in rows]
 
 
 async def complete_plan(uow: MessagingUnitOfWork, event: CaseDischarged) -> None:
+    """Discharge closes the main plan and its open parts (completed or revoked by reason)."""
     plan = await plan_for_case(uow, event.case_id)
-    if plan is None or plan.get("status") in ("completed", "revoked", "entered-in-error"):
+    if plan is None:
         return
-    done = dict(plan)
-    done["status"] = "completed"
-    done["period"] = {**plan.get("period", {}), "end": event.discharged_at.date().isoformat()}
-    done["note"] = [
-        *plan.get("note", []),
-        {"time": event.discharged_at.isoformat(), "text": f"Discharged: {event.reason.value}"},
-    ]
     svc = Resources(uow, PATHWAY, _EventClock(event.discharged_at))
-    await svc.update("CarePlan", plan["id"], done, if_match=None)
+    for each in [plan, *await _parts_of(uow, plan["id"])]:
+        if each.get("status") not in OPEN_STATUSES:
+            continue
+        closed = discharge(each, event.reason, at=event.discharged_at, decided_by=event.decided_by)
+        await _save(svc, closed)
+
+
+async def transfer_case(uow: MessagingUnitOfWork, event: CaseTransferred) -> None:
+    """The care team's coordinator changes; the plan's author and notes follow."""
+    plan = await plan_for_case(uow, event.case_id)
+    if plan is None or plan.get("status") not in OPEN_STATUSES:
+        return
+    svc = Resources(uow, PATHWAY, _EventClock(event.transferred_at))
+    change = Transfer(
+        to=_case_manager(event.case_manager),
+        to_setting=event.to_setting,
+        reason=event.reason,
+        at=event.transferred_at,
+        decided_by=event.decided_by,
+    )
+    for ref in plan.get("careTeam", []):
+        team_id = str(ref.get("reference", "")).removeprefix("CareTeam/")
+        stored = await svc.store.get("CareTeam", team_id)
+        if stored is None or stored.deleted:
+            continue
+        try:
+            moved = transfer_care_team(stored.content, change)
+        except DomainError as exc:
+            log.info("careplan.transfer_team_skipped", case_id=event.case_id, why=exc.code)
+            continue
+        if moved is not stored.content:
+            await svc.update("CareTeam", team_id, moved, if_match=stored.version)
+    await _save(svc, transfer_plan(plan, change))

@@ -6,14 +6,18 @@ from datetime import datetime
 from typing import Any
 
 from careplans.adapters.resource_store import ResourceStore, Stored
-from careplans.pathway.clock import Clock, SystemClock
-from careplans.pathway.errors import InvalidPatch
-from careplans.pathway.json_patch import apply_patch
-from careplans.pathway.vocabulary import NHS_NUMBER_SYSTEM, PATIENT_KEY_SYSTEM, RETIRED_STATUS
+from careplans.domain.clock import Clock, SystemClock
+from careplans.domain.vocabulary import (
+    DELETED_STATUS,
+    NHS_NUMBER_SYSTEM,
+    PATIENT_KEY_SYSTEM,
+    STATUS_FIELD,
+)
+from careplans.fhir.patch import PatchError, apply_patch
+from careplans.fhir.validation import validate_resource
 from careplans.service_layer import access
 from careplans.service_layer.events import careplan_events
 from careplans.service_layer.indexing import index_resource, reference_id
-from careplans.service_layer.validation import validate_resource
 from cch_auth import Principal
 from cch_auth.smart import Interaction
 from cch_contracts import patient_key as key_for
@@ -51,10 +55,27 @@ def with_meta(resource: dict[str, Any], *, rid: str, version: int, at: datetime)
     return out
 
 
+def deleted_form(content: dict[str, Any]) -> dict[str, Any]:
+    """What DELETE stores: entered-in-error where the type has a status, inactive for Patient."""
+    body = dict(content)
+    if field_name := STATUS_FIELD.get(content["resourceType"]):
+        body[field_name] = DELETED_STATUS
+    elif content["resourceType"] == "Patient":
+        body["active"] = False
+    return body
+
+
+def check(body: dict[str, Any], rtype: str, url_id: str | None = None) -> None:
+    """400 (shape) or 422 (rules) with every issue; nothing is stored when it raises."""
+    validate_resource(body, endpoint_type=rtype, url_id=url_id).raise_if_rejected()
+
+
 class Resources:
     """One instance per request: the caller, its Unit of Work and the clock."""
 
-    def __init__(self, uow: MessagingUnitOfWork, principal: Principal, clock: Clock | None = None):
+    def __init__(
+        self, uow: MessagingUnitOfWork, principal: Principal, clock: Clock | None = None
+    ) -> None:
         self.uow = uow
         self.principal = principal
         self.clock = clock or SystemClock()
@@ -62,49 +83,42 @@ class Resources:
 
     # -- reads -------------------------------------------------------------------------------
     async def read(self, rtype: str, rid: str, *, interaction: str = "read") -> Stored:
-        access.require_scope(self.principal, rtype, Interaction.READ)
-        stored = await self.store.get(rtype, rid)
-        await self._guard(rtype, rid, stored, Interaction.READ, interaction)
-        assert stored is not None
+        stored = await self._reachable(rtype, rid, Interaction.READ, interaction)
         await self._audit(interaction, stored)
-        if stored.deleted:
+        if stored.deleted and interaction == "read":
             raise gone(rtype, rid)
         return stored
 
     async def vread(self, rtype: str, rid: str, version: str) -> dict[str, Any]:
-        access.require_scope(self.principal, rtype, Interaction.READ)
-        stored = await self.store.get(rtype, rid)
-        await self._guard(rtype, rid, stored, Interaction.READ, "vread")
-        assert stored is not None
+        stored = await self._reachable(rtype, rid, Interaction.READ, "vread")
         await self._audit("vread", stored)
         content = await self.store.version(rtype, rid, int(version)) if version.isdigit() else None
         if content is None:
             raise FhirError.of(404, "not-found", f"{rtype}/{rid} has no version {version!r}")
+        if stored.deleted and content["meta"]["versionId"] == str(stored.version):
+            raise gone(rtype, rid)  # the version DELETE wrote reads as the deletion itself
         return content
 
-    async def _guard(
-        self,
-        rtype: str,
-        rid: str,
-        stored: Stored | None,
-        interaction: Interaction,
-        name: str,
-        patient_id: str | None = None,
-    ) -> None:
-        """404 for system callers; for users unknown and not-permitted look the same (403)."""
-        system = access.is_system(self.principal, rtype, interaction)
-        if stored is None and system:
-            raise not_found(rtype, rid)
-        allowed = stored is not None and await access.may_reach_patient(
+    async def _reachable(
+        self, rtype: str, rid: str, interaction: Interaction, name: str, *, for_update: bool = False
+    ) -> Stored:
+        """The stored resource if the caller may reach it; 404 only for trusted callers."""
+        access.require_scope(self.principal, rtype, interaction)
+        stored = await self.store.get(rtype, rid, for_update=for_update)
+        decision = await access.decide(
             self.uow.session,
             self.principal,
             rtype=rtype,
             interaction=interaction,
-            patient_id=patient_id or stored.patient_id,
+            patient_id=stored.patient_id if stored else None,
+            at=self.clock.now(),
         )
-        if not allowed:
+        if stored is None and (decision.allowed or access.POLICY.trusts(self.principal)):
+            raise not_found(rtype, rid)
+        if stored is None or not decision.allowed:
             await self._audit_denied(name, rtype, rid, stored.patient_key if stored else None)
-            raise FhirError.of(403, "forbidden", access.NOT_PERMITTED)
+            raise access.denied()
+        return stored
 
     async def _audit_denied(
         self, interaction: str, rtype: str, rid: str | None, patient_key: str | None
@@ -135,21 +149,25 @@ class Resources:
     async def create(self, body: dict[str, Any], *, rid: str | None = None) -> Written:
         rtype = str(body.get("resourceType"))
         access.require_scope(self.principal, rtype, Interaction.CREATE)
+        check(body, rtype)
         rid = rid or str(uuid.uuid4())
         at = self.clock.now()
         content = with_meta(body, rid=rid, version=1, at=at)
-        validate_resource(content)
         index = index_resource(content)
         patient_key = await self._check_references(content, index.patient_id)
-        if not await access.may_reach_patient(
-            self.uow.session,
-            self.principal,
-            rtype=rtype,
-            interaction=Interaction.CREATE,
-            patient_id=index.patient_id if rtype != "Patient" else None,
-        ):
-            await self._audit_denied("create", rtype, None, patient_key)
-            raise FhirError.of(403, "forbidden", access.NOT_PERMITTED)
+        if rtype != "Patient":  # a Patient is only an identity; its records carry the access
+            decision = await access.decide(
+                self.uow.session,
+                self.principal,
+                rtype=rtype,
+                interaction=Interaction.CREATE,
+                patient_id=index.patient_id,
+                at=at,
+                proposed_team=content if rtype == "CareTeam" else None,
+            )
+            if not decision.allowed:
+                await self._audit_denied("create", rtype, None, patient_key)
+                raise access.denied()
         await self.store.insert(content, index, patient_key=patient_key, at=at)
         await access.audit(
             self.uow.session,
@@ -159,10 +177,7 @@ class Resources:
             rid=rid,
             patient_key=patient_key,
         )
-        for payload in careplan_events(None, content, patient_key=patient_key, at=at):
-            self.uow.publish(
-                payload, key=patient_key or rid, aggregate_type="careplan", aggregate_id=rid
-            )
+        self._publish(None, content, patient_key=patient_key, at=at)
         return Written(content, 1, at, created=True)
 
     async def update(
@@ -175,23 +190,15 @@ class Resources:
         interaction: str = "update",
         method: str = "PUT",
     ) -> Written:
-        access.require_scope(self.principal, rtype, Interaction.UPDATE)
-        if body.get("id") != rid and interaction != "delete":
-            raise FhirError.of(
-                400,
-                "invalid",
-                f"the body's id {body.get('id')!r} must equal the URL's {rid!r}",
-                "id",
-            )
-        stored = await self.store.get(rtype, rid, for_update=True)
-        await self._guard(rtype, rid, stored, Interaction.UPDATE, interaction)
-        assert stored is not None
+        check(body, rtype, url_id=rid)
+        stored = await self._reachable(rtype, rid, Interaction.UPDATE, interaction, for_update=True)
+        if stored.deleted:
+            raise gone(rtype, rid)
         if if_match is not None and if_match != stored.version:
             raise version_conflict(rtype, rid, stored.version, if_match)
         at = self.clock.now()
         version = stored.version + 1
         content = with_meta(body, rid=rid, version=version, at=at)
-        validate_resource(content)
         index = index_resource(content)
         if index.patient_id != stored.patient_id and rtype != "Patient":
             raise FhirError.of(
@@ -216,43 +223,67 @@ class Resources:
             rid=rid,
             patient_key=patient_key,
         )
-        for payload in careplan_events(stored.content, content, patient_key=patient_key, at=at):
-            self.uow.publish(
-                payload, key=patient_key or rid, aggregate_type="careplan", aggregate_id=rid
-            )
+        self._publish(stored.content, content, patient_key=patient_key, at=at)
         return Written(content, version, at, created=False)
 
     async def patch(
         self, rtype: str, rid: str, operations: Any, *, if_match: int | None
     ) -> Written:
-        access.require_scope(self.principal, rtype, Interaction.UPDATE)
-        stored = await self.store.get(rtype, rid)
-        await self._guard(rtype, rid, stored, Interaction.UPDATE, "patch")
-        assert stored is not None
+        stored = await self._reachable(rtype, rid, Interaction.UPDATE, "patch")
         if stored.deleted:
             raise gone(rtype, rid)
+        if if_match is not None and if_match != stored.version:
+            raise version_conflict(rtype, rid, stored.version, if_match)
         try:
-            patched = apply_patch(stored.content, operations)
-        except InvalidPatch as exc:
-            raise FhirError.of(422, "processing", exc.message) from exc
+            outcome = apply_patch(stored.content, operations)
+        except PatchError as exc:
+            raise FhirError.of(exc.http_status, exc.code, exc.message, exc.expression) from exc
+        outcome.validation.raise_if_rejected()
         return await self.update(
-            rtype, rid, patched, if_match=if_match or stored.version, interaction="patch"
+            rtype, rid, outcome.resource, if_match=stored.version, interaction="patch"
         )
 
     async def delete(self, rtype: str, rid: str) -> Written | None:
-        """DELETE retires the resource by its status; it stays readable (see RETIRED_STATUS)."""
-        access.require_scope(self.principal, rtype, Interaction.DELETE)
-        stored = await self.store.get(rtype, rid)
-        await self._guard(rtype, rid, stored, Interaction.DELETE, "delete")
-        assert stored is not None
-        field_name, value = RETIRED_STATUS[rtype]
-        body = dict(stored.content)
-        body[field_name] = False if value == "false" else value
-        if stored.content.get(field_name) == body[field_name]:
+        """Records the deleted status as a new version; later reads answer 410 Gone.
+
+        Deleting what is already deleted changes nothing (idempotent, as the spec allows).
+        """
+        stored = await self._reachable(rtype, rid, Interaction.DELETE, "delete", for_update=True)
+        if stored.deleted:
+            await self._audit("delete", stored)
             return None
-        return await self.update(
-            rtype, rid, body, if_match=None, interaction="delete", method="PUT"
+        at = self.clock.now()
+        content = with_meta(
+            deleted_form(stored.content), rid=rid, version=stored.version + 1, at=at
         )
+        index = index_resource(content)
+        ok = await self.store.replace(
+            content,
+            index,
+            expected_version=stored.version,
+            patient_key=stored.patient_key,
+            at=at,
+            method="DELETE",
+        )
+        if not ok:
+            raise version_conflict(rtype, rid, stored.version + 1, stored.version)
+        await self._audit("delete", stored)
+        self._publish(stored.content, content, patient_key=stored.patient_key, at=at)
+        return Written(content, stored.version + 1, at, created=False)
+
+    def _publish(
+        self,
+        before: dict[str, Any] | None,
+        after: dict[str, Any],
+        *,
+        patient_key: str | None,
+        at: datetime,
+    ) -> None:
+        rid = after["id"]
+        for payload in careplan_events(before, after, patient_key=patient_key, at=at):
+            self.uow.publish(
+                payload, key=patient_key or rid, aggregate_type="careplan", aggregate_id=rid
+            )
 
     async def _check_references(
         self, content: dict[str, Any], patient_id: str | None
@@ -262,11 +293,11 @@ class Resources:
         if rtype == "Patient":
             return patient_key_of(content)
         patient = await self.store.get("Patient", patient_id or "")
-        if patient is None:
+        if patient is None or patient.deleted:
             raise FhirError.of(
                 422,
                 "not-found",
-                f"subject Patient/{patient_id} is not known here",
+                f"subject must reference a Patient on this server (Patient/{patient_id} is not)",
                 f"{rtype}.subject",
             )
         issues: list[Issue] = []
