@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from careplans.domain.clock import FakeClock
+from cch_contracts.clock import FakeClock
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 

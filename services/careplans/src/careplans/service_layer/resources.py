@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Any
 
 from careplans.adapters.resource_store import ResourceStore, Stored
-from careplans.domain.clock import Clock, SystemClock
 from careplans.domain.vocabulary import (
     DELETED_STATUS,
     NHS_NUMBER_SYSTEM,
@@ -21,6 +20,7 @@ from careplans.service_layer.indexing import index_resource, reference_id
 from cch_auth import Principal
 from cch_auth.smart import Interaction
 from cch_contracts import patient_key as key_for
+from cch_contracts.clock import Clock, SystemClock
 from cch_fhir.errors import FhirError, Issue, gone, not_found, version_conflict
 from cch_messaging import MessagingUnitOfWork
 
