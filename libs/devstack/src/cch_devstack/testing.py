@@ -186,3 +186,24 @@ async def publish(infra: Infra, payload: Any, *, key: str, event_id: str | None 
     finally:
         await producer.stop()
     return event_id
+
+
+async def topic_events(
+    infra: Infra, topic: str, match: Callable[[dict[str, Any]], bool] = lambda _: True
+) -> list[dict[str, Any]]:
+    """Every CloudEvent on a topic so far whose envelope matches, read from the start (for
+    asserting what a service published; poll it with `eventually`)."""
+    from aiokafka import AIOKafkaConsumer
+
+    reader = AIOKafkaConsumer(
+        topic, bootstrap_servers=infra.bootstrap, auto_offset_reset="earliest", group_id=None
+    )
+    await reader.start()
+    found: list[dict[str, Any]] = []
+    try:
+        while batch := await reader.getmany(timeout_ms=500, max_records=1000):
+            for records in batch.values():
+                found += [e for e in (json.loads(r.value) for r in records) if match(e)]
+    finally:
+        await reader.stop()
+    return found

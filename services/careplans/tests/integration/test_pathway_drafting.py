@@ -14,9 +14,8 @@ from cch_contracts.events.caseload import (
     PlanAdjustmentRequested,
 )
 from cch_contracts.topics import Topic
-from cch_devstack.testing import eventually, publish
+from cch_devstack.testing import eventually, publish, topic_events
 from cch_fhir.schema import schema_errors
-from conftest import topic_events
 
 pytestmark = pytest.mark.integration
 CASE = "https://cch.example.nhs.uk/Id/case"
