@@ -13,6 +13,7 @@ class Role(StrEnum):
     TEAM_LEAD = "team-lead"
     CLINICIAN = "clinician"
     COORDINATOR = "coordinator"
+    RAPID_RESPONSE = "rapid-response"  # a rapid-response clinician (break-glass crisis summary)
     OPS = "ops"
     ADMIN = "admin"
     COMMISSIONER = "commissioner"

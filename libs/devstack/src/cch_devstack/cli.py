@@ -53,8 +53,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"Kafka      {config.bootstrap_servers}")
     print(f"Logs       {config.log_dir}")
     print(
-        "Token      uv run cch-token --role ehr-system    (roles: ehr-system, case-manager, team-lead, "
-        "clinician, coordinator, ops, admin, commissioner)"
+        "Token      uv run cch-token --role ehr-system    (roles: ehr-system, case-manager, "
+        "team-lead, clinician, coordinator, rapid-response, ops, admin, commissioner)"
     )
     print(f"Ready in {total:.1f}s  " + "  ".join(f"{k}={v:.1f}s" for k, v in stack.timings.items()))
     print(
