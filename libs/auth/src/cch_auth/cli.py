@@ -2,6 +2,7 @@
 
 import argparse
 import os
+import sys
 from pathlib import Path
 
 from cch_auth.keys import PRIVATE_KEY_FILE, ensure_dev_keys
@@ -14,6 +15,7 @@ ROLE_DEFAULT_SCOPES = {
     "team-lead": "user/CarePlan.rs user/CareTeam.rs user/Patient.rs",
     "clinician": "user/CarePlan.rs user/Flag.rs user/Patient.rs user/CareTeam.rs",
     "coordinator": "user/ServiceRequest.rs user/Flag.rs user/Patient.rs",
+    "rapid-response": "user/CarePlan.rs user/Flag.rs user/Patient.rs",
     "ops": "system/AuditEvent.rs",
     "admin": "system/*.cruds",
     "commissioner": "",
@@ -36,6 +38,13 @@ def main(argv: list[str] | None = None) -> int:
     scopes = args.scope
     if scopes is None:
         scopes = " ".join(ROLE_DEFAULT_SCOPES.get(r, "") for r in args.role)
+    if any(scope.startswith("system/") for scope in scopes.split()) and args.org is None:
+        print(
+            "note: care plans are need-to-know; a system token reaches a patient's plans only for "
+            "the organisation on their care team: add --org <ODS code> (or --org cch-platform for "
+            "the platform's own trusted integration)",
+            file=sys.stderr,
+        )
     private = ensure_dev_keys(args.key_dir)
     token = mint(
         private,
