@@ -19,7 +19,6 @@ from typing import Any
 
 from caseload.domain.caseloads import Caseloads
 from caseload.domain.cases import AcceptedReferral, Case
-from caseload.domain.clock import FakeClock
 from caseload.domain.mdt_review import MdtReview
 from caseload.domain.review_schedule import announce_due_reviews
 from caseload.domain.vocabulary import (
@@ -33,6 +32,7 @@ from caseload.domain.vocabulary import (
     Tier,
 )
 from caseload.domain.workforce_sizing import generate_workforce
+from cch_contracts.clock import FakeClock
 
 GOAL_P99_US = 10_000.0  # well under one database round trip of the consumer path
 TIER_MIX = {Tier.HIGHEST: 0.40, Tier.HIGH: 0.45, Tier.MEDIUM: 0.10, Tier.LOW: 0.05}

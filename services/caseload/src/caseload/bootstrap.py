@@ -6,10 +6,10 @@ from caseload.api.reports import router as reports_router
 from caseload.api.workforce import router as workforce_router
 from caseload.config import Settings
 from caseload.domain import errors
-from caseload.domain.clock import Clock, SystemClock
 from caseload.entrypoints.consumer import build_handlers
 from caseload.entrypoints.scheduler import review_scan_job
 from caseload.service_layer import errors as use_case_errors
+from cch_contracts.clock import Clock, SystemClock
 from cch_servicekit import Problem, Runtime, ServiceDefinition
 
 # Every error type → one HTTP status (404 unknown, 409 conflicts with stored state, 422 rules).

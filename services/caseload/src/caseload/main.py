@@ -3,7 +3,7 @@
 from fastapi import FastAPI
 
 from caseload.bootstrap import service_definition
-from caseload.domain.clock import Clock
+from cch_contracts.clock import Clock
 from cch_servicekit import create_service_app
 
 

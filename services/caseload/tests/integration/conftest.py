@@ -8,14 +8,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer
 
-from caseload.domain.clock import FakeClock
 from caseload.main import create_app
-from cch_contracts import EventPayload
+from cch_contracts.clock import FakeClock
 from cch_contracts.events.referrals import ReferralAccepted
 from cch_contracts.topics import Topic
-from cch_devstack.testing import service_app
+from cch_devstack.testing import eventually, service_app
 
 START = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
 
@@ -47,30 +46,6 @@ def lead(token_for) -> dict[str, str]:
 @pytest.fixture(scope="session")
 def worker(token_for) -> dict[str, str]:
     return {"authorization": f"Bearer {token_for('case-manager', practitioner_id='cm-tester')}"}
-
-
-def envelope(payload: EventPayload) -> bytes:
-    return json.dumps(
-        {
-            "specversion": "1.0",
-            "id": str(uuid.uuid4()),
-            "source": "/cch/referrals",
-            "type": payload.event_type,
-            "time": datetime.now(UTC).isoformat(),
-            "datacontenttype": "application/json",
-            "data": payload.model_dump(mode="json"),
-        }
-    ).encode()
-
-
-async def produce(infra, topic: str, messages: list[tuple[bytes, str]]) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=infra.bootstrap)
-    await producer.start()
-    try:
-        for value, key in messages:
-            await producer.send_and_wait(topic, value, key=key.encode())
-    finally:
-        await producer.stop()
 
 
 def accepted(
@@ -121,19 +96,65 @@ async def topic_payloads(
 
 
 CASELOAD_TOPIC = Topic.CASELOAD.value
-REFERRALS_TOPIC = Topic.REFERRALS.value
 
 
 @pytest.fixture(scope="session")
 def bus():
-    """Helpers to publish upstream events and read what caseload published."""
+    """Upstream events to publish (with cch_devstack.testing.publish), caseload's topic, and a
+    small named workforce with a way to wait for a referral's case."""
     from types import SimpleNamespace
 
     return SimpleNamespace(
-        envelope=envelope,
-        produce=produce,
         accepted=accepted,
         topic_payloads=topic_payloads,
+        ensure_workforce=ensure_workforce,
+        case_for=case_for,
         CASELOAD_TOPIC=CASELOAD_TOPIC,
-        REFERRALS_TOPIC=REFERRALS_TOPIC,
     )
+
+
+async def ensure_workforce(client, lead) -> None:
+    """Three localities' integrated care teams and a small named workforce (once)."""
+    for loc in ("north", "central", "south"):
+        await client.post(
+            "/teams",
+            headers=lead,
+            json={
+                "team_id": f"ict-{loc}",
+                "name": f"{loc} ICT",
+                "locality": loc,
+                "kind": "integrated-care",
+            },
+        )
+        await client.post(
+            "/teams",
+            headers=lead,
+            json={"team_id": f"it-cm-{loc}", "name": f"{loc} case management", "locality": loc},
+        )
+    for manager_id, profession, team, capacity in (
+        ("it-n-nurse", "community-nurse", "it-cm-north", 400),
+        ("it-n-matron", "community-matron", "it-cm-north", 400),
+        ("it-c-nurse", "community-nurse", "it-cm-central", 400),
+        ("it-s-social", "social-worker", "it-cm-south", 4),
+    ):
+        r = await client.post(
+            "/case-managers",
+            headers=lead,
+            json={
+                "manager_id": manager_id,
+                "name": manager_id.replace("-", " ").title(),
+                "profession": profession,
+                "team_id": team,
+                "capacity_points": capacity,
+            },
+        )
+        assert r.status_code in (201, 409), r.text
+
+
+async def case_for(client, headers, referral_id):
+    async def probe():
+        r = await client.get("/cases", params={"referral_id": referral_id}, headers=headers)
+        return r.json()["items"]
+
+    items = await eventually(probe, what=f"case for {referral_id}")
+    return items[0]

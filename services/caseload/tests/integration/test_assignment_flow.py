@@ -1,81 +1,31 @@
 """Accepted referrals are assigned end to end; redelivery changes nothing; tier changes follow."""
 
 import json
+import uuid
 from datetime import UTC, datetime
 
 import pytest
 
 from cch_contracts import patient_key
 from cch_contracts.events.stratification import PatientTierChanged
-from cch_contracts.topics import Topic
-from cch_devstack.testing import eventually
+from cch_devstack.testing import eventually, publish
 
 pytestmark = pytest.mark.integration
-
-
-async def ensure_workforce(client, lead) -> None:
-    """Three localities' integrated care teams and a small named workforce (once)."""
-    for loc in ("north", "central", "south"):
-        await client.post(
-            "/teams",
-            headers=lead,
-            json={
-                "team_id": f"ict-{loc}",
-                "name": f"{loc} ICT",
-                "locality": loc,
-                "kind": "integrated-care",
-            },
-        )
-        await client.post(
-            "/teams",
-            headers=lead,
-            json={"team_id": f"it-cm-{loc}", "name": f"{loc} case management", "locality": loc},
-        )
-    for manager_id, profession, team, capacity in (
-        ("it-n-nurse", "community-nurse", "it-cm-north", 400),
-        ("it-n-matron", "community-matron", "it-cm-north", 400),
-        ("it-c-nurse", "community-nurse", "it-cm-central", 400),
-        ("it-s-social", "social-worker", "it-cm-south", 4),
-    ):
-        r = await client.post(
-            "/case-managers",
-            headers=lead,
-            json={
-                "manager_id": manager_id,
-                "name": manager_id.replace("-", " ").title(),
-                "profession": profession,
-                "team_id": team,
-                "capacity_points": capacity,
-            },
-        )
-        assert r.status_code in (201, 409), r.text
-
-
-async def case_for(client, headers, referral_id):
-    async def probe():
-        r = await client.get("/cases", params={"referral_id": referral_id}, headers=headers)
-        return r.json()["items"]
-
-    items = await eventually(probe, what=f"case for {referral_id}")
-    return items[0]
 
 
 async def test_each_need_level_gets_its_owner_and_the_assignment_is_published(
     infra, caseload, lead, worker, bus
 ):
     async with caseload() as client:
-        await ensure_workforce(client, lead)
+        await bus.ensure_workforce(client, lead)
         severe = bus.accepted(need_level="severe", locality="north", nhs_number="9434765919")
         moderate = bus.accepted(need_level="moderate", locality="central")
         mild = bus.accepted(need_level="mild", locality="south", tier="low")
-        await bus.produce(
-            infra,
-            bus.REFERRALS_TOPIC,
-            [(bus.envelope(p), p.patient_key) for p in (severe, moderate, mild)],
-        )
-        s = await case_for(client, worker, severe.referral_id)
-        m = await case_for(client, worker, moderate.referral_id)
-        c = await case_for(client, worker, mild.referral_id)
+        for p in (severe, moderate, mild):
+            await publish(infra, p, key=p.patient_key)
+        s = await bus.case_for(client, worker, severe.referral_id)
+        m = await bus.case_for(client, worker, moderate.referral_id)
+        c = await bus.case_for(client, worker, mild.referral_id)
         assert s["assignment_kind"] == "case-manager"
         assert s["case_manager_id"] in ("it-n-nurse", "it-n-matron")
         assert m["assignment_kind"] == "integrated-team" and m["owner"] == "team:ict-central"
@@ -99,26 +49,19 @@ async def test_each_need_level_gets_its_owner_and_the_assignment_is_published(
 
 async def test_a_redelivered_referral_changes_nothing(infra, caseload, lead, worker, bus):
     async with caseload() as client:
-        await ensure_workforce(client, lead)
+        await bus.ensure_workforce(client, lead)
         referral = bus.accepted(locality="north")
-        await bus.produce(
-            infra, bus.REFERRALS_TOPIC, [(bus.envelope(referral), referral.patient_key)]
-        )
-        first = await case_for(client, worker, referral.referral_id)
+        await publish(infra, referral, key=referral.patient_key)
+        first = await bus.case_for(client, worker, referral.referral_id)
         manager = first["case_manager_id"]
         before = (await client.get(f"/caseloads/{manager}", headers=worker)).json()
         # the same referral again (new event id: a replay from upstream) and the same event twice
-        again = bus.envelope(referral)
-        await bus.produce(
-            infra,
-            bus.REFERRALS_TOPIC,
-            [(again, referral.patient_key), (again, referral.patient_key)],
-        )
+        again = str(uuid.uuid4())
+        await publish(infra, referral, key=referral.patient_key, event_id=again)
+        await publish(infra, referral, key=referral.patient_key, event_id=again)
         marker = bus.accepted(locality="central")
-        await bus.produce(
-            infra, bus.REFERRALS_TOPIC, [(bus.envelope(marker), referral.patient_key)]
-        )
-        await case_for(client, worker, marker.referral_id)  # applied after the repeats
+        await publish(infra, marker, key=referral.patient_key)
+        await bus.case_for(client, worker, marker.referral_id)  # applied after the repeats
         cases = (
             await client.get("/cases", params={"patient_key": referral.patient_key}, headers=worker)
         ).json()
@@ -129,12 +72,10 @@ async def test_a_redelivered_referral_changes_nothing(infra, caseload, lead, wor
 
 async def test_a_rise_to_highest_flags_an_early_review(infra, caseload, lead, worker, bus):
     async with caseload() as client:
-        await ensure_workforce(client, lead)
+        await bus.ensure_workforce(client, lead)
         referral = bus.accepted(locality="north", tier="medium")
-        await bus.produce(
-            infra, bus.REFERRALS_TOPIC, [(bus.envelope(referral), referral.patient_key)]
-        )
-        case = await case_for(client, worker, referral.referral_id)
+        await publish(infra, referral, key=referral.patient_key)
+        case = await bus.case_for(client, worker, referral.referral_id)
         changed = PatientTierChanged(
             patient_key=referral.patient_key,
             nhs_number="9434765919",
@@ -147,9 +88,7 @@ async def test_a_rise_to_highest_flags_an_early_review(infra, caseload, lead, wo
             run_id="run-1",
             effective_at=datetime.now(UTC),
         )
-        await bus.produce(
-            infra, Topic.STRATIFICATION.value, [(bus.envelope(changed), referral.patient_key)]
-        )
+        await publish(infra, changed, key=referral.patient_key)
 
         async def tier():
             return (await client.get(f"/cases/{case['case_id']}", headers=worker)).json()

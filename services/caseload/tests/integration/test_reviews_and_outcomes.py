@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 
 from caseload.service_layer.reviews import scan
-from cch_devstack.testing import eventually
+from cch_devstack.testing import eventually, publish
 
 pytestmark = pytest.mark.integration
 
@@ -48,7 +48,7 @@ async def setup_workforce(client, lead):
 
 async def open_case(client, infra, bus, worker, **kw):
     referral = bus.accepted(**kw)
-    await bus.produce(infra, bus.REFERRALS_TOPIC, [(bus.envelope(referral), referral.patient_key)])
+    await publish(infra, referral, key=referral.patient_key)
 
     async def probe():
         r = await client.get("/cases", params={"referral_id": referral.referral_id}, headers=worker)

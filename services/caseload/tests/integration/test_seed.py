@@ -4,9 +4,9 @@ import pytest
 import sqlalchemy as sa
 
 from caseload.adapters import tables
-from caseload.domain.clock import SystemClock
 from caseload.domain.workforce_sizing import default_workforce
 from caseload.service_layer.workforce import seed_workforce
+from cch_contracts.clock import SystemClock
 
 pytestmark = pytest.mark.integration
 

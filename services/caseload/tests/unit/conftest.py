@@ -10,7 +10,6 @@ import pytest
 
 from caseload.domain.caseloads import Caseloads
 from caseload.domain.cases import AcceptedReferral
-from caseload.domain.clock import FakeClock
 from caseload.domain.vocabulary import Locality, MostPressingNeed, NeedLevel, Profession, Tier
 from caseload.domain.workforce import (
     Team,
@@ -19,6 +18,7 @@ from caseload.domain.workforce import (
     WorkingPattern,
     new_case_manager,
 )
+from cch_contracts.clock import FakeClock
 
 START = datetime(2024, 4, 1, 9, 0, tzinfo=UTC)
 

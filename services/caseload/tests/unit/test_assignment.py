@@ -6,7 +6,6 @@ import pytest
 
 from caseload.domain.assignment import NEED_PROFESSIONS, DecisionKind, Fit, TeamLeadOverride
 from caseload.domain.caseloads import Caseloads
-from caseload.domain.clock import FakeClock
 from caseload.domain.errors import (
     CaseAlreadyOpen,
     CaseManagerAtCapacity,
@@ -25,6 +24,7 @@ from caseload.domain.vocabulary import (
     Profession,
     Tier,
 )
+from cch_contracts.clock import FakeClock
 
 
 def fill(caseloads, referral, case_ids, clock, manager_id, points):

@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from caseload.domain.caseloads import Caseloads
-from caseload.domain.clock import FakeClock
 from caseload.domain.errors import InvalidReviewInterval
 from caseload.domain.events import ReviewDue
 from caseload.domain.mdt_review import MdtReview
@@ -21,6 +20,7 @@ from caseload.domain.review_schedule import (
     reviews_due,
 )
 from caseload.domain.vocabulary import NeedLevel, ReviewOutcome, Tier
+from cch_contracts.clock import FakeClock
 
 LAST = date(2024, 4, 1)
 

@@ -122,3 +122,13 @@ review_outcomes = sa.Table(
     sa.Column("next_review_in_days", sa.Integer),
     sa.Index("ix_review_outcomes_case", "case_id"),
 )
+
+# One row: the id of the last transaction that changed any table the caseload domain is built
+# from (stamped by statement triggers, migration 0003); a consumer reuses its in-memory domain
+# only while the stamp is still its own last transaction's.
+domain_generation = sa.Table(
+    "domain_generation",
+    metadata,
+    sa.Column("id", sa.SmallInteger, primary_key=True),
+    sa.Column("generation", sa.BigInteger, nullable=False),
+)

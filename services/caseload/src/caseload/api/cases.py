@@ -6,7 +6,7 @@ from typing import Any
 import sqlalchemy as sa
 from fastapi import APIRouter
 
-from caseload.adapters.repository import case_from_row
+from caseload.adapters.case_rows import case_from_row
 from caseload.adapters.tables import access_audit, cases
 from caseload.api.deps import CaseWorker, ClockDep, TeamLead
 from caseload.api.schemas import OverrideIn, ReviewIn, case_view, manager_view

@@ -4,8 +4,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from caseload.domain.clock import Clock
 from cch_auth import Principal
+from cch_contracts.clock import Clock
 from cch_servicekit import require_roles
 
 TEAM_LEAD = "team-lead"

@@ -1,9 +1,9 @@
 """Events the caseload service applies (each once, through the inbox)."""
 
-from caseload.domain.clock import Clock
 from caseload.domain.errors import UnknownNeed
 from caseload.service_layer.assignment import assign_referral, change_tier
 from cch_contracts import CloudEvent
+from cch_contracts.clock import Clock
 from cch_contracts.events.referrals import ReferralAccepted
 from cch_contracts.events.stratification import PatientTierChanged
 from cch_messaging import HandlerRegistry, MessagingUnitOfWork

@@ -4,8 +4,8 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
-from caseload.domain.clock import Clock
 from caseload.service_layer.reviews import scan
+from cch_contracts.clock import Clock
 from cch_servicekit import Runtime
 
 log = logging.getLogger("caseload.scheduler")

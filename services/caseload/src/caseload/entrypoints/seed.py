@@ -4,9 +4,9 @@ import asyncio
 
 from caseload.adapters.tables import metadata
 from caseload.config import Settings
-from caseload.domain.clock import SystemClock
 from caseload.domain.workforce_sizing import default_workforce
 from caseload.service_layer.workforce import seed_workforce
+from cch_contracts.clock import SystemClock
 from cch_db import create_engine, session_factory
 from cch_messaging import MessagingUnitOfWork
 from cch_servicekit import ServiceSettings

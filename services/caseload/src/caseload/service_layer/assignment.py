@@ -7,10 +7,10 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime
 
+from caseload.adapters.new_cases import seen_replayed, settle_replay
 from caseload.domain.assignment import TeamLeadOverride
 from caseload.domain.caseloads import Caseloads
 from caseload.domain.cases import AcceptedReferral, Case
-from caseload.domain.clock import Clock
 from caseload.domain.errors import CaseAlreadyOpen, NotOnWaitingList
 from caseload.domain.mdt_review import MdtReview
 from caseload.domain.ownership import TransferTarget
@@ -25,6 +25,7 @@ from caseload.domain.vocabulary import (
 from caseload.service_layer.errors import CaseNotFound
 from caseload.service_layer.publishing import publish_case_events
 from caseload.service_layer.state import locked_caseloads, repository
+from cch_contracts.clock import Clock
 from cch_contracts.events.referrals import ReferralAccepted
 from cch_contracts.events.stratification import PatientTierChanged
 from cch_messaging import MessagingUnitOfWork
@@ -48,8 +49,14 @@ async def assign_referral(
     Idempotent by referral id; a patient who already has an open case is not booked twice.
     """
     repo = repository(uow)
-    if await repo.case_id_for_referral(accepted.referral_id) is not None:
-        return None
+    if seen_replayed(accepted.referral_id):  # it failed a batch as a replay: ask the database
+        settle_replay(accepted.referral_id)
+        if await repo.case_id_for_referral(accepted.referral_id) is not None:
+            log.info("referral %s: already has a case", accepted.referral_id)
+            return None
+    # Every locality at once: a consumer batch reaches all three within a few events anyway, so
+    # this loads the domain once per batch and two batches can never wait on each other's locks.
+    caseloads = await locked_caseloads(uow, Locality)
     referral = AcceptedReferral(
         patient_key=accepted.patient_key,
         need_level=NeedLevel(accepted.need_level.value),
@@ -59,16 +66,13 @@ async def assign_referral(
         practice_code=accepted.practice_code,
         referral_id=accepted.referral_id,
     )
-    locality = await repo.practice_locality(referral.practice_code) or referral.locality
-    caseloads = await locked_caseloads(uow, [locality])
     now = clock.now()
     try:
         case, _ = caseloads.assign(referral, case_id=new_id(), now=now)
     except CaseAlreadyOpen:
         log.info("referral %s: patient already has an open case", accepted.referral_id)
         return None
-    await repo.add(case, nhs_number=accepted.nhs_number, now=now)
-    await repo.sync_waiting(case, caseloads.waiting)
+    repo.stage_new(case, nhs_number=accepted.nhs_number, now=now, waiting=caseloads.waiting)
     publish_case_events(uow, case, nhs_number=accepted.nhs_number)
     return case
 
@@ -81,7 +85,7 @@ async def change_tier(
     found = await repo.open_case_of(changed.patient_key)
     if found is None:
         return None
-    caseloads = await locked_caseloads(uow, [found.locality])
+    caseloads = await locked_caseloads(uow, Locality)  # all at once, as for referrals
     case = await repo.get(found.case_id, for_update=True)
     if case is None or case.is_closed:
         return None

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from caseload.domain.cases import Case
-from caseload.domain.clock import Clock
 from caseload.domain.errors import InvalidReviewOutcome
 from caseload.domain.mdt_review import MdtReview
 from caseload.domain.review_schedule import announce_due_reviews, review_day
@@ -20,6 +19,7 @@ from caseload.service_layer.assignment import place_from_waiting_list, store_cas
 from caseload.service_layer.errors import CaseNotFound
 from caseload.service_layer.publishing import publish_case_events
 from caseload.service_layer.state import locked_caseloads, repository
+from cch_contracts.clock import Clock
 from cch_messaging import MessagingUnitOfWork
 
 

@@ -8,7 +8,6 @@ from dataclasses import replace
 import sqlalchemy as sa
 
 from caseload.adapters.tables import cases
-from caseload.domain.clock import Clock
 from caseload.domain.errors import InvalidWorkforce, UnknownCaseManager
 from caseload.domain.vocabulary import Locality, Profession
 from caseload.domain.workforce import (
@@ -22,6 +21,7 @@ from caseload.domain.workforce import (
 )
 from caseload.service_layer.errors import AlreadyExists, TeamNotEmpty
 from caseload.service_layer.state import locked_caseloads, repository
+from cch_contracts.clock import Clock
 from cch_messaging import MessagingUnitOfWork
 
 
