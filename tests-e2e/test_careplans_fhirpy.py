@@ -10,6 +10,7 @@ from fhirpy.base.exceptions import MultipleResourcesFound
 pytestmark = pytest.mark.e2e
 NHS = "https://fhir.nhs.uk/Id/nhs-number"
 KIND = "https://cch.example.nhs.uk/CodeSystem/care-plan-kind"
+EHR_ORG = "M85002"  # the GP practice (ODS code) whose EHR system holds the token
 
 
 def _nhs_number() -> str:
@@ -22,7 +23,7 @@ def _nhs_number() -> str:
 
 @pytest.fixture
 def fhir(stack, token_for):
-    token = token_for("ehr-system", scopes="system/*.cruds")
+    token = token_for("ehr-system", scopes="system/*.cruds", organisation=EHR_ORG)
     return AsyncFHIRClient(
         stack.config.service_url("gateway") + "/fhir", authorization="Bearer " + token
     )
@@ -36,7 +37,13 @@ async def test_ehr_creates_searches_updates_with_conflict_and_reads_history(fhir
         "CareTeam",
         status="active",
         subject=patient.to_reference(),
-        participant=[{"member": {"reference": f"Practitioner/pr-{uuid.uuid4().hex[:6]}"}}],
+        participant=[
+            {
+                "member": {"reference": f"Practitioner/pr-{uuid.uuid4().hex[:6]}"},
+                "onBehalfOf": {"reference": f"Organization/{EHR_ORG}"},
+            }
+        ],
+        managingOrganization=[{"reference": f"Organization/{EHR_ORG}"}],
     )
     await team.save()
     for n in range(3):
@@ -66,7 +73,7 @@ async def test_ehr_creates_searches_updates_with_conflict_and_reads_history(fhir
     assert len([r for r in everything if r.resource_type == "CarePlan"]) == 3
 
     plan["title"] = "agreed by the MDT"
-    token = token_for("ehr-system", scopes="system/*.cruds")
+    token = token_for("ehr-system", scopes="system/*.cruds", organisation=EHR_ORG)
     pinned = AsyncFHIRClient(
         stack.config.service_url("gateway") + "/fhir",
         authorization="Bearer " + token,
