@@ -66,7 +66,9 @@ def _stop_leftovers(env: dict[str, str]) -> str:
     return "cch-stack stop failed"
 
 
-def run_once(home: Path, *, label: str, timeout_s: float, seed_population: int | None) -> dict:
+def run_once(
+    home: Path, *, label: str, timeout_s: float, seed_population: int | None
+) -> dict[str, Any]:
     ports = _ports()
     env = {**os.environ, "CCH_HOME": str(home), **ports}
     for var in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS"):  # always the embedded ones
@@ -126,7 +128,9 @@ def run_once(home: Path, *, label: str, timeout_s: float, seed_population: int |
     return result
 
 
-def run(*, quick: bool, timeout_s: float = 900, seed_population: int | None = None) -> dict:
+def run(
+    *, quick: bool, timeout_s: float = 900, seed_population: int | None = None
+) -> dict[str, Any]:
     """Cold then warm start on one fresh CCH_HOME; the folder is removed afterwards."""
     if quick and seed_population is None and "CCH_SEED_POPULATION" not in os.environ:
         seed_population = QUICK_SEED_POPULATION

@@ -92,3 +92,35 @@ def test_dev_keys_are_created_once_and_reused(tmp_path):
     jwks = json.loads((tmp_path / "jwks.json").read_text())
     assert ensure_dev_keys(tmp_path).read_bytes() == first
     assert jwks["keys"][0]["alg"] == "RS256" and "d" not in jwks["keys"][0]
+
+
+def test_a_verified_token_is_remembered_until_it_expires_and_not_after(keys, monkeypatch):
+    verifier = TokenVerifier(
+        issuer=DEFAULT_ISSUER, audience=DEFAULT_AUDIENCE, jwks_file=keys.parent / "jwks.json"
+    )
+    token = mint(keys, subject="u", roles=["ops"], ttl_seconds=600)
+    other = mint(keys, subject="v", roles=["clinician"], ttl_seconds=600)
+    assert verifier.cached(token) is None
+    first = verifier.verify(token)
+    assert verifier.cached(token) is first
+    assert verifier.cached(other) is None
+    assert verifier.verify(other).subject == "v"
+
+    class Later:
+        @staticmethod
+        def time() -> float:
+            return first.claims["exp"] + 1
+
+    monkeypatch.setattr("cch_auth.verify.time", Later)
+    assert verifier.cached(token) is None
+
+
+def test_a_tampered_copy_of_a_remembered_token_is_still_refused(keys, verifier):
+    token = mint(keys, subject="u", roles=["ops"])
+    verifier.verify(token)
+    header, payload, signature = token.split(".")
+    forged = ".".join(
+        [header, payload, signature[:-4] + ("AAAA" if signature[-4:] != "AAAA" else "BBBB")]
+    )
+    with pytest.raises(AuthError):
+        verifier.verify(forged)

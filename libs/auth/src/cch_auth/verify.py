@@ -1,6 +1,8 @@
 """Bearer token verification against a JWKS URL or a local JWKS file."""
 
 import json
+import time
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,7 @@ class TokenVerifier:
         jwks_url: str | None = None,
         jwks_file: Path | None = None,
         leeway_seconds: int = 30,
+        cache_size: int = 4096,
     ) -> None:
         if not jwks_url and not jwks_file:
             raise ValueError("TokenVerifier needs AUTH_JWKS_URL or AUTH_JWKS_FILE")
@@ -31,6 +34,10 @@ class TokenVerifier:
         self._leeway = leeway_seconds
         self._client = PyJWKClient(jwks_url, cache_keys=True) if jwks_url else None
         self._keys: dict[str, PyJWK] = {}
+        # Verified tokens until they expire: a client sends the same token on every call, and
+        # checking an RS256 signature each time is most of what authentication costs.
+        self._verified: OrderedDict[str, tuple[float, Principal]] = OrderedDict()
+        self._cache_size = cache_size
         if jwks_file is not None:
             for jwk in json.loads(jwks_file.read_text())["keys"]:
                 key = PyJWK(jwk)
@@ -54,7 +61,32 @@ class TokenVerifier:
             raise unauthenticated("token signed by an unknown key")
         return key.key
 
+    @property
+    def may_fetch_keys(self) -> bool:
+        """True when verifying can mean fetching the issuer's key set over the network."""
+        return self._client is not None
+
+    def cached(self, token: str) -> Principal | None:
+        """The principal of a token verified before and not yet expired, without any I/O."""
+        hit = self._verified.get(token)
+        if hit is None:
+            return None
+        expires_at, principal = hit
+        if time.time() >= expires_at:
+            self._verified.pop(token, None)
+            return None
+        self._verified.move_to_end(token)
+        return principal
+
     def verify(self, token: str) -> Principal:
+        principal = self.cached(token) or self._verify(token)
+        self._verified[token] = (float(principal.claims["exp"]), principal)
+        self._verified.move_to_end(token)
+        while len(self._verified) > self._cache_size:
+            self._verified.popitem(last=False)
+        return principal
+
+    def _verify(self, token: str) -> Principal:
         key = self._key_for(token)
         try:
             claims = jwt.decode(

@@ -5,6 +5,7 @@ import contextlib
 import json
 import logging
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -12,6 +13,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
+from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 from pydantic import ValidationError
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -79,7 +81,7 @@ class _Decoded:
 
 def _decode(record: ConsumerRecord[bytes, bytes], registry: HandlerRegistry) -> _Decoded:
     try:
-        event = CloudEvent.model_validate(json.loads(record.value or b""))
+        event = CloudEvent.model_validate_json(record.value or b"")
     except (ValueError, ValidationError) as exc:
         return _Decoded(record, None, None, None, f"undecodable CloudEvent: {type(exc).__name__}")
     found = registry.lookup(event.type)
@@ -126,6 +128,7 @@ class EventConsumer:
         max_attempts: int = 5,
         retry_backoff_seconds: float = 0.1,
         max_batch: int = 500,
+        max_concurrent_partitions: int = 4,
     ) -> None:
         self.group = group
         self._registry = registry
@@ -135,8 +138,11 @@ class EventConsumer:
         self._max_attempts = max_attempts
         self._retry_backoff = retry_backoff_seconds
         self._max_batch = max_batch
+        # each partition in flight holds a database connection for its transaction
+        self._partition_slots = asyncio.Semaphore(max_concurrent_partitions)
         self._consumer: AIOKafkaConsumer | None = None
         self._dlq_producer: AIOKafkaProducer | None = None
+        self._admin: AIOKafkaAdminClient | None = None
         self._stopping = False
         self.connected = False
         self._cluster_id: str | None = None
@@ -157,15 +163,14 @@ class EventConsumer:
         if now - self._cluster_checked < _CLUSTER_CHECK_SECONDS or self._consumer is None:
             return
         self._cluster_checked = now
-        admin = self._kafka.admin()
         try:
-            await admin.start()
-            cluster_id = (await admin.describe_cluster()).get("cluster_id")
+            if self._admin is None:  # kept between checks: a new client each second costs more
+                self._admin = self._kafka.admin()
+                await self._admin.start()
+            cluster_id = (await self._admin.describe_cluster()).get("cluster_id")
         except (KafkaError, OSError, TimeoutError):
+            await self._close_admin()
             return
-        finally:
-            with contextlib.suppress(Exception):
-                await admin.close()
         log.debug("consumer %s: cluster id %s (was %s)", self.group, cluster_id, self._cluster_id)
         if self._cluster_id is not None and cluster_id != self._cluster_id:
             log.warning("consumer %s: broker cluster changed; replaying from the start", self.group)
@@ -191,6 +196,10 @@ class EventConsumer:
                 log.warning("consumer %s: broker unavailable (%s); retrying", self.group, exc)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 10.0)
+            except _TRANSIENT as exc:  # a batch met a database outage: re-read from the commits
+                log.warning("consumer %s: database unavailable (%s); retrying", self.group, exc)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 10.0)
             finally:
                 await self._close()
 
@@ -204,8 +213,15 @@ class EventConsumer:
         self._dlq_producer = producer
         self.connected = True
 
+    async def _close_admin(self) -> None:
+        admin, self._admin = self._admin, None
+        if admin is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(admin.close(), 5)
+
     async def _close(self) -> None:
         self.connected = False
+        await self._close_admin()
         for client in (self._consumer, self._dlq_producer):
             if client is not None:
                 with contextlib.suppress(Exception):
@@ -223,12 +239,43 @@ class EventConsumer:
             await self._check_cluster()
             if generation != self._cluster_generation:
                 continue  # fetched from a previous cluster's positions: refetch from the start
-            for tp, records in batches.items():
-                await self.process_batch(records)
-                try:
-                    await consumer.commit({tp: records[-1].offset + 1})
-                except KafkaError as exc:  # redelivery is harmless: the inbox dedupes it
-                    log.warning("consumer %s: commit failed for %s (%s)", self.group, tp, exc)
+            if batches:
+                await self._apply_partitions(consumer, batches)
+
+    async def _apply_partitions(
+        self,
+        consumer: AIOKafkaConsumer,
+        batches: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]],
+    ) -> None:
+        """Partitions are independent, so their batches apply concurrently, each in its own
+        transaction (in order within the partition); offsets are committed for those that
+        committed, and the first failure is raised afterwards (its partition is re-read)."""
+        tps = list(batches)
+        outcomes = await asyncio.gather(
+            *(self._bounded(batches[tp]) for tp in tps), return_exceptions=True
+        )
+        done = {
+            tp: batches[tp][-1].offset + 1
+            for tp, outcome in zip(tps, outcomes, strict=True)
+            if not isinstance(outcome, BaseException)
+        }
+        if done:
+            try:
+                await consumer.commit(done)
+            except KafkaError as exc:  # redelivery is harmless: the inbox dedupes it
+                log.warning(
+                    "consumer %s: commit failed for %s (%s)",
+                    self.group,
+                    sorted(map(str, done)),
+                    exc,
+                )
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
+
+    async def _bounded(self, records: list[ConsumerRecord[bytes, bytes]]) -> None:
+        async with self._partition_slots:
+            await self.process_batch(records)
 
     async def process_batch(self, records: list[ConsumerRecord[bytes, bytes]]) -> None:
         """Apply a partition's batch in one transaction; on failure fall back to one by one."""
@@ -267,8 +314,9 @@ class EventConsumer:
                     causation_id_var.reset(tokens[1])
                     correlation_id_var.reset(tokens[0])
             await uow.commit()
-        for item in items:
-            EVENTS_CONSUMED.labels(self.group, item.record.topic).inc()
+        per_topic = Counter(item.record.topic for item in items)
+        for topic, count in per_topic.items():
+            EVENTS_CONSUMED.labels(self.group, topic).inc(count)
 
     async def _process_one(self, item: _Decoded) -> None:
         if item.error is not None:

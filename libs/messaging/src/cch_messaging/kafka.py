@@ -34,6 +34,9 @@ def _disable_topic_auto_creation() -> None:
 
 _disable_topic_auto_creation()
 
+_FETCH_MAX_WAIT_MS = 500
+_EMBEDDED_FETCH_MAX_WAIT_MS = 20
+
 
 @dataclass(frozen=True)
 class KafkaSettings:
@@ -48,7 +51,17 @@ class KafkaSettings:
     # A broker that can lose its topics on restart (Tansu, memory only) and then acks writes to
     # missing topics: the relay re-checks the cluster before each batch. Off for real Kafka.
     ephemeral_broker: bool = False
+    # How long a fetch may wait for data. Kafka answers as soon as data is there; Tansu holds
+    # every fetch for the full wait, adding it to each hop. None: 20 ms on the ephemeral
+    # (embedded) broker, aiokafka's 500 ms otherwise. Consumers only: producers have no such option.
+    consumer_fetch_max_wait_ms: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def fetch_max_wait_ms(self) -> int:
+        if self.consumer_fetch_max_wait_ms is not None:
+            return self.consumer_fetch_max_wait_ms
+        return _EMBEDDED_FETCH_MAX_WAIT_MS if self.ephemeral_broker else _FETCH_MAX_WAIT_MS
 
     def producer(self) -> AIOKafkaProducer:
         return AIOKafkaProducer(
@@ -74,6 +87,7 @@ class KafkaSettings:
             max_poll_interval_ms=300000,
             session_timeout_ms=10000,
             heartbeat_interval_ms=3000,
+            fetch_max_wait_ms=self.fetch_max_wait_ms,
             **self.extra,
         )
 

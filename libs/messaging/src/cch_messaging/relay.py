@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
+from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from cch_contracts.topics import all_topics
@@ -54,6 +55,12 @@ def kafka_headers(row: Any, *, source: str) -> list[tuple[str, bytes]]:
     return headers
 
 
+def _ids_param(ids: list[Any]) -> Any:
+    """One array parameter, not one per id: the statement text is the same whatever the batch
+    size, so Postgres prepares it once per connection."""
+    return sa.bindparam("ids", ids, type_=ARRAY(UUID(as_uuid=True)))
+
+
 class OutboxRelay:
     """Publishes one service's outbox; several replicas can run thanks to SKIP LOCKED."""
 
@@ -93,6 +100,9 @@ class OutboxRelay:
             while not self._stopping:
                 try:
                     producer = await self._ensure_producer()
+                    # cleared before claiming: a NOTIFY that arrives while this batch is being
+                    # sent is for rows the claim did not see, so it must end the wait below
+                    self._wake.clear()
                     sent = await self.publish_batch(producer)
                     backoff = 0.2
                     cycles += 1
@@ -100,7 +110,6 @@ class OutboxRelay:
                         await self.purge_published()
                     if sent >= self._batch_size:
                         continue
-                    self._wake.clear()
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._wake.wait(), self._idle_poll)
                 except (KafkaError, OSError, TimeoutError) as exc:
@@ -116,6 +125,10 @@ class OutboxRelay:
 
     def stop(self) -> None:
         self._stopping = True
+        self._wake.set()
+
+    def _on_notify(self, *_: Any) -> None:
+        """A commit wrote outbox rows: end the idle wait."""
         self._wake.set()
 
     async def publish_batch(self, producer: AIOKafkaProducer) -> int:
@@ -152,7 +165,7 @@ class OutboxRelay:
                 raise
             await conn.execute(
                 sa.update(o)
-                .where(o.c.id.in_([r.id for r in rows]))
+                .where(o.c.id == sa.any_(_ids_param([r.id for r in rows])))
                 .values(published_at=sa.func.clock_timestamp(), attempts=o.c.attempts + 1)
             )
         OUTBOX_PUBLISHED.labels(self._source).inc(len(rows))
@@ -174,7 +187,7 @@ class OutboxRelay:
             async with self._engine.begin() as conn:
                 await conn.execute(
                     sa.update(o)
-                    .where(o.c.id.in_(ids))
+                    .where(o.c.id == sa.any_(_ids_param(ids)))
                     .values(attempts=o.c.attempts + 1, last_error=type(exc).__name__)
                 )
 
@@ -230,7 +243,7 @@ class OutboxRelay:
         dsn = self._engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
         try:
             conn = await asyncpg.connect(dsn)
-            await conn.add_listener(notify_channel(schema), lambda *_: self._wake.set())
+            await conn.add_listener(notify_channel(schema), self._on_notify)
         except Exception as exc:  # polling still works without notifications
             log.warning("relay: LISTEN unavailable (%s); polling only", exc)
             return None

@@ -1,5 +1,6 @@
 """Unit of Work that also records outgoing events (outbox) and applied ones (inbox)."""
 
+import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,6 +31,16 @@ class InboxEntry:
     topic: str
     partition: int
     offset: int
+
+
+_CLAIM_STATEMENTS: dict[str, sa.TextClause] = {}
+_OUTBOX_STATEMENTS: dict[str, sa.TextClause] = {}
+
+
+def _quoted(table: sa.Table) -> str:
+    """The table's schema-qualified name, quoted, for the statements written as text."""
+    parts = [p for p in (table.schema, table.name) if p]
+    return ".".join('"' + p.replace('"', '""') + '"' for p in parts)
 
 
 def notify_channel(schema: str) -> str:
@@ -82,26 +93,45 @@ class MessagingUnitOfWork(UnitOfWork):
             }.items()
             if v
         }
-        rows = [
-            {
-                "id": e.id,
-                "aggregate_type": e.aggregate_type,
-                "aggregate_id": e.aggregate_id,
-                "type": e.payload.event_type,
-                "topic": e.payload.topic,
-                "key": e.key,
-                "payload": e.payload.model_dump(mode="json"),
-                "headers": headers,
-            }
-            for e in self._pending
-        ]
-        await self.session.execute(sa.insert(self._outbox), rows)
-        schema = self._outbox.schema or "public"
+        pending = self._pending
         await self.session.execute(
-            sa.select(sa.func.pg_notify(notify_channel(schema), str(len(rows))))
+            self._outbox_statement(),
+            {
+                "ids": [e.id for e in pending],
+                "aggregate_types": [e.aggregate_type for e in pending],
+                "aggregate_ids": [e.aggregate_id for e in pending],
+                "types": [e.payload.event_type for e in pending],
+                "topics": [e.payload.topic for e in pending],
+                "keys": [e.key for e in pending],
+                "payloads": [e.payload.model_dump_json() for e in pending],
+                "headers": json.dumps(headers),
+                "channel": notify_channel(self._outbox.schema or "public"),
+            },
         )
         self.published.extend(self._pending)
         self._pending = []
+
+    def _outbox_statement(self) -> sa.TextClause:
+        """The rows and the relay's wake-up in one round trip, one statement text whatever the
+        number of events (prepared once per connection)."""
+        table = _quoted(self._outbox)
+        cached = _OUTBOX_STATEMENTS.get(table)
+        if cached is None:
+            cached = sa.text(
+                f"WITH written AS (INSERT INTO {table}"
+                " (id, aggregate_type, aggregate_id, type, topic, key, payload, headers)"
+                " SELECT e.id, e.aggregate_type, e.aggregate_id, e.type, e.topic, e.key,"
+                " CAST(e.payload AS jsonb), CAST(:headers AS jsonb) FROM unnest("
+                " CAST(:ids AS uuid[]), CAST(:aggregate_types AS varchar[]),"
+                " CAST(:aggregate_ids AS varchar[]), CAST(:types AS varchar[]),"
+                " CAST(:topics AS varchar[]), CAST(:keys AS varchar[]), CAST(:payloads AS text[]))"
+                " WITH ORDINALITY"
+                " AS e(id, aggregate_type, aggregate_id, type, topic, key, payload, n)"
+                " ORDER BY e.n RETURNING 1)"  # seq follows publish order: the relay sends by seq
+                " SELECT pg_notify(CAST(:channel AS text), CAST(count(*) AS text)) FROM written"
+            )
+            _OUTBOX_STATEMENTS[table] = cached
+        return cached
 
     async def claim_inbox(self, *, group: str, entries: list[InboxEntry]) -> set[str]:
         """Record events as applied; returns the ids that were new (the rest are redeliveries)."""
@@ -111,31 +141,38 @@ class MessagingUnitOfWork(UnitOfWork):
         for entry in entries:
             first.setdefault(entry.event_id, entry)  # one row per id, even if delivered twice
         entries = list(first.values())
-        stmt = (
-            insert(self._inbox)
-            .values(
-                [
-                    {
-                        "consumer_group": group,
-                        "event_id": e.event_id,
-                        "event_type": e.event_type,
-                        "topic": e.topic,
-                        "partition": e.partition,
-                        "offset": e.offset,
-                    }
-                    for e in entries
-                ]
-            )
-            # a dead-lettered event that comes back (a replay) is tried again; applied ones never
-            .on_conflict_do_update(
-                index_elements=["consumer_group", "event_id"],
-                set_={"outcome": "applied", "processed_at": sa.func.now()},
-                where=self._inbox.c.outcome == "dead-lettered",
-            )
-            .returning(self._inbox.c.event_id)
+        result = await self.session.execute(
+            self._claim_statement(),
+            {
+                "group": group,
+                "ids": [e.event_id for e in entries],
+                "types": [e.event_type for e in entries],
+                "topics": [e.topic for e in entries],
+                "partitions": [e.partition for e in entries],
+                "offsets": [e.offset for e in entries],
+            },
         )
-        result = await self.session.execute(stmt)
         return {row[0] for row in result}
+
+    def _claim_statement(self) -> sa.TextClause:
+        """One statement text whatever the batch size, so it is prepared once per connection.
+        A dead-lettered event that comes back (a replay) is tried again; applied ones never."""
+        table = _quoted(self._inbox)
+        cached = _CLAIM_STATEMENTS.get(table)
+        if cached is None:
+            cached = sa.text(
+                f"INSERT INTO {table} AS inbox"
+                ' (consumer_group, event_id, event_type, topic, partition, "offset")'
+                " SELECT CAST(:group AS varchar), e.* FROM unnest("
+                " CAST(:ids AS varchar[]), CAST(:types AS varchar[]), CAST(:topics AS varchar[]),"
+                " CAST(:partitions AS integer[]), CAST(:offsets AS bigint[])) AS e"
+                " ON CONFLICT (consumer_group, event_id) DO UPDATE"
+                " SET outcome = 'applied', processed_at = now()"
+                " WHERE inbox.outcome = 'dead-lettered'"
+                " RETURNING inbox.event_id"
+            )
+            _CLAIM_STATEMENTS[table] = cached
+        return cached
 
     async def record_dead_letter(self, *, group: str, entry: InboxEntry) -> None:
         stmt = (

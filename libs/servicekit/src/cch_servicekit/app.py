@@ -1,21 +1,19 @@
 """create_service_app(): routers, error handling, health, metrics, tracing, background loops."""
 
 import logging
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI, Response
 
 from cch_messaging import HandlerRegistry
-from cch_observability.context import correlation_id_var, traceparent_var
 from cch_observability.logging import configure_logging
-from cch_observability.metrics import http_metrics, metrics_response
-from cch_observability.tracing import child_traceparent
-from cch_servicekit.errors import Problem, error_response, install_error_handlers
+from cch_observability.metrics import metrics_response
+from cch_servicekit.errors import Problem, install_error_handlers
 from cch_servicekit.health import router as health_router
+from cch_servicekit.middleware import HttpMetricsMiddleware, RequestContextMiddleware
 from cch_servicekit.runtime import BackgroundJob, Runtime, build_runtime
 from cch_servicekit.settings import ServiceSettings
 
@@ -79,31 +77,9 @@ def create_service_app(service: ServiceDefinition) -> FastAPI:
         swagger_ui_parameters={"persistAuthorization": True},
     )
     install_error_handlers(app, service.domain_errors)
-    max_body = settings.max_body_bytes
-
-    @app.middleware("http")
-    async def context_and_limits(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        length = request.headers.get("content-length")
-        if length and length.isdigit() and int(length) > max_body:
-            return error_response(
-                request, 413, "too-costly", f"request body over the {max_body}-byte limit"
-            )
-        cid = request.headers.get("x-correlation-id") or str(uuid.uuid4())
-        tokens = (
-            correlation_id_var.set(cid[:128]),
-            traceparent_var.set(child_traceparent(request.headers.get("traceparent"))),
-        )
-        try:
-            response = await call_next(request)
-        finally:
-            traceparent_var.reset(tokens[1])
-            correlation_id_var.reset(tokens[0])
-        response.headers["X-Correlation-ID"] = cid[:128]
-        return response
-
-    app.middleware("http")(http_metrics(service.name))
+    # added last runs first: metrics see every response, including the 413s the context refuses
+    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(HttpMetricsMiddleware, service=service.name)
 
     @app.get("/metrics", include_in_schema=False)
     async def metrics() -> Response:

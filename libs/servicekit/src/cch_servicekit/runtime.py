@@ -83,6 +83,7 @@ def build_runtime(
         enable_idempotence=settings.kafka_enable_idempotence,
         partitions=settings.kafka_partitions,
         ephemeral_broker=settings.kafka_ephemeral_broker,
+        consumer_fetch_max_wait_ms=settings.kafka_consumer_fetch_max_wait_ms,
     )
     if not settings.auth_jwks_url and not settings.auth_jwks_file:
         raise RuntimeError("set AUTH_JWKS_URL or AUTH_JWKS_FILE: every endpoint needs a token")

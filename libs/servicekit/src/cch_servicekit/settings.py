@@ -29,6 +29,10 @@ class ServiceSettings(BaseSettings):
         default=False, validation_alias=_alias("KAFKA_EPHEMERAL_BROKER")
     )
     kafka_partitions: int = Field(default=3, validation_alias=_alias("KAFKA_TOPIC_PARTITIONS"))
+    # unset: short on the ephemeral (embedded) broker, which holds fetches for the full wait
+    kafka_consumer_fetch_max_wait_ms: int | None = Field(
+        default=None, ge=1, validation_alias=_alias("KAFKA_CONSUMER_FETCH_MAX_WAIT_MS")
+    )
     auth_issuer: str = Field(
         default="https://cch.local/dev-issuer", validation_alias=_alias("AUTH_ISSUER")
     )

@@ -1,0 +1,147 @@
+"""The rows `python -m bench` prints for P3."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bench.pipeline.options import (
+    LATENCY_GOAL_S,
+    RATIO_GOAL,
+)
+from bench.report import Metric
+
+
+def _cpu(r: dict[str, Any]) -> str:
+    cpu = r.get("cpu_cores_used") or {}
+    names = {"bench_python": "python", "postgres": "pg", "broker": "broker", "other": "other"}
+    return " ".join(f"{names.get(k, k)} {v:.2f}" for k, v in cpu.items())
+
+
+def metrics(result: dict[str, Any]) -> list[Metric]:
+    g = "pipeline (P3)"
+    goal_ratio = f">= {RATIO_GOAL:.0%} of raw"
+    goal_p99 = f"< {LATENCY_GOAL_S:g} s"
+    out: list[Metric] = []
+    for key, error in (result.get("errors") or {}).items():
+        out.append(Metric(f"{key}: FAILED", error.splitlines()[0][:70], group=g))
+    raw = result.get("raw")
+    if raw:
+        out.append(
+            Metric(
+                f"raw aiokafka produce+consume ({raw['events']:,} ev)",
+                raw["events_per_s"],
+                "events/s",
+                group=g,
+            )
+        )
+    for key in ("pipeline_batched", "pipeline_single"):
+        r = result.get(key)
+        if not r:
+            continue
+        per_txn = r["events_per_transaction"]
+        writers = r["concurrent_writers"]
+        who = f"{writers} writer{'s' if writers > 1 else ''}"
+        out.append(
+            Metric(
+                f"pipeline, {per_txn} ev/txn, {who} ({r['events']:,} ev)",
+                r["events_per_s"],
+                "events/s",
+                group=g,
+            )
+        )
+        if "ratio_to_raw" in r:
+            out.append(
+                Metric(
+                    f"  ratio pipeline/raw ({per_txn} ev/txn)",
+                    round(r["ratio_to_raw"] * 100, 1),
+                    "%",
+                    goal_ratio,
+                    r["ratio_to_raw"] >= RATIO_GOAL,
+                    group=g,
+                )
+            )
+        out.append(Metric("  CPU cores used", _cpu(r), "cores", group=g))
+    lat = result.get("latency")
+    if lat:
+        e2e = lat["end_to_end_s"]
+        out += [
+            Metric(
+                f"latency run: achieved rate (target {lat['target_events_per_s']:,.0f}/s, "
+                f"{lat['target_seconds']:g} s, 1 ev/txn)",
+                lat["achieved_events_per_s"],
+                "events/s",
+                f">= {lat['target_events_per_s'] * 0.95:,.0f}/s",
+                lat["achieved_events_per_s"] >= lat["target_events_per_s"] * 0.95,
+                group=g,
+            ),
+            Metric("  end-to-end latency p50", e2e["p50"] * 1000, "ms", group=g),
+            Metric("  end-to-end latency p95", e2e["p95"] * 1000, "ms", group=g),
+            Metric(
+                "  end-to-end latency p99",
+                e2e["p99"] * 1000,
+                "ms",
+                goal_p99,
+                e2e["p99"] < LATENCY_GOAL_S,
+                group=g,
+            ),
+            Metric("  end-to-end latency max", e2e["max"] * 1000, "ms", group=g),
+            Metric(
+                "  of which commit -> published p99",
+                lat["sent_to_published_s"]["p99"] * 1000,
+                "ms",
+                group=g,
+            ),
+            Metric(
+                "  of which published -> applied p99",
+                lat["published_to_applied_s"]["p99"] * 1000,
+                "ms",
+                group=g,
+            ),
+            Metric("  CPU cores used", _cpu(lat), "cores", group=g),
+        ]
+    low = result.get("latency_low_rate")
+    if low:
+        e2e = low["end_to_end_s"]
+        out += [
+            Metric(
+                f"latency run at {low['target_events_per_s']:,.0f}/s ({low['target_seconds']:g} s):"
+                " achieved",
+                low["achieved_events_per_s"],
+                "events/s",
+                group=g,
+            ),
+            Metric("  end-to-end latency p50", e2e["p50"] * 1000, "ms", group=g),
+            Metric(
+                "  end-to-end latency p99",
+                e2e["p99"] * 1000,
+                "ms",
+                goal_p99,
+                e2e["p99"] < LATENCY_GOAL_S,
+                group=g,
+            ),
+            Metric("  end-to-end latency max", e2e["max"] * 1000, "ms", group=g),
+            Metric(
+                "  of which published -> applied p50",
+                low["published_to_applied_s"]["p50"] * 1000,
+                "ms",
+                group=g,
+            ),
+        ]
+    spo = result.get("sporadic")
+    if spo:
+        out += [
+            Metric(
+                f"sporadic pairs ({spo['pairs']} pairs, 0-14 ms apart): end-to-end max",
+                spo["end_to_end_s"]["max"] * 1000,
+                "ms",
+                goal_p99,
+                spo["end_to_end_s"]["max"] < LATENCY_GOAL_S,
+                group=g,
+            ),
+            Metric(
+                "  events that waited >= 500 ms for the relay",
+                f"{spo['events_published_after_500ms']} of {spo['events']}",
+                group=g,
+            ),
+        ]
+    return out
