@@ -1,18 +1,22 @@
 """Wires adapters into the service layer; the only module that knows both."""
 
+import asyncio
 from collections.abc import Callable
 
 from cch_servicekit import Problem, ServiceDefinition
 from cch_servicekit.runtime import Runtime
+from dispatch.adapters import postcodes
 from dispatch.adapters.postcodes import UnknownPostcode
 from dispatch.adapters.tables import metadata
+from dispatch.api.board_live import router as board_router
+from dispatch.api.clinicians import router as clinicians_router
 from dispatch.api.requests import router
 from dispatch.config import Settings
 from dispatch.domain import errors as e
 from dispatch.domain.clock import Clock, SystemClock
-from dispatch.entrypoints.consumer import handlers
+from dispatch.entrypoints.consumer import build_handlers
 from dispatch.service_layer import errors as se
-from dispatch.service_layer.sla_watch import sla_watch
+from dispatch.service_layer.sla_watch import auto_assign_for, sla_watch
 
 # One status per refusal, in one place.
 STATUS: dict[type[e.DomainError], tuple[int, str]] = {
@@ -49,8 +53,15 @@ def _problem(status: int, title: str) -> Callable[[Exception], Problem]:
 def service_definition(
     settings: Settings | None = None, clock: Clock | None = None
 ) -> ServiceDefinition:
+    settings = settings or Settings()
+    time = clock or SystemClock()
+
     async def install_clock(runtime: Runtime) -> None:
-        runtime.extras["clock"] = clock or SystemClock()
+        runtime.extras["clock"] = time
+
+    async def warm_postcodes(runtime: Runtime) -> None:
+        # Off the event loop and not awaited: start-up stays fast; the first lookup waits.
+        runtime.extras["postcodes"] = asyncio.create_task(asyncio.to_thread(postcodes.directory))
 
     return ServiceDefinition(
         name="dispatch",
@@ -59,12 +70,12 @@ def service_definition(
             "Rapid response within two hours: SLA clock, roster, assignment, warnings, board,"
             " compliance."
         ),
-        settings=settings or Settings(),
+        settings=settings,
         metadata=metadata,
-        routers=[router],
-        handlers=handlers,
+        routers=[router, clinicians_router, board_router],
+        handlers=build_handlers(auto_assign_for(settings), time),
         background=[sla_watch],
-        on_startup=[install_clock],
+        on_startup=[install_clock, warm_postcodes],
         domain_errors={
             **{k: _problem(s, t) for k, (s, t) in STATUS.items()},
             e.DomainError: _problem(422, "Rejected"),

@@ -13,3 +13,6 @@ class Settings(ServiceSettings):
     at_risk_margin_min: float = 30.0
     # How often the SLA watch looks at open requests.
     sla_tick_seconds: float = 15.0
+    # When on, the engine assigns by itself on every new request, freed clinician or decline,
+    # re-planning open unaccepted assignments; when off it only proposes (coordinator assigns).
+    auto_assign: bool = False

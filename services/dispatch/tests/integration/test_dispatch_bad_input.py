@@ -19,6 +19,15 @@ async def test_bad_calls_are_refused_and_leave_the_request_as_it_was(dispatch, c
             "/requests", json={**call, "postcode": "ZZ9 9ZZ"}, headers=coordinator
         )
         assert unknown.status_code == 422 and unknown.json()["type"].endswith("/unknown-postcode")
+        # Well formed and in a county postcode area, but not a live postcode: refused even with
+        # a grid point, since a coordinator's call must name where the patient is.
+        not_live = await client.post(
+            "/requests",
+            json={**call, "postcode": "SY99 9ZZ", "easting": 349_000, "northing": 313_000},
+            headers=coordinator,
+        )
+        assert not_live.status_code == 422
+        assert not_live.json()["type"].endswith("/unknown-postcode")
         abroad = await client.post(
             "/requests", json={**call, "easting": 300_000, "northing": 250_000}, headers=coordinator
         )

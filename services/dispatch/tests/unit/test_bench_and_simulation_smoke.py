@@ -58,3 +58,18 @@ def test_referrals_follow_the_diurnal_profile_and_the_annual_rate():
     day = sum(1 for h in hours if 9 <= h < 17)
     night = sum(1 for h in hours if h < 6)
     assert day > 5 * night
+
+
+def test_simulation_benchmark_writes_the_side_by_side_table_and_the_goal(tmp_path):
+    pytest.importorskip("simpy")
+    out = tmp_path / "p6.json"
+    bench = load("bench_simulation")
+    assert bench.main(["--days", "4", "--scales", "1", "--workers", "1", "--out", str(out)]) == 0
+    report = json.loads(out.read_text())
+    assert report["runs"][0]["roster"] == "county-localities-10"
+    assert [r["policy"] for r in report["runs"][0]["results"]] == [
+        "engine",
+        "closest-idle",
+        "least-slack",
+    ]
+    assert report["met"] is False  # one scale alone cannot meet a goal that compares 1x and 5x

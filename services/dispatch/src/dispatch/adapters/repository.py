@@ -260,5 +260,7 @@ async def save_clinician(session: AsyncSession, clinician: Clinician) -> None:
             northing=here.northing,
             position_at=clinician.position_at,
             leaving_after_job=clinician.leaving_after_job,
+            shift_start=clinician.shift.start,
+            shift_end=clinician.shift.end,
         )
     )

@@ -82,3 +82,14 @@ transitions = sa.Table(
     sa.Column("note", sa.Text, nullable=False, server_default=""),
     sa.Column("actor", sa.String(200), nullable=True),
 )
+
+# The latest stratification tier per patient (from cch.patient.tier-changed.v1), so a crisis for
+# a high-risk patient is known as such without the coordinator having to say so.
+patient_risk = sa.Table(
+    "patient_risk",
+    metadata,
+    sa.Column("patient_key", sa.String(128), primary_key=True),
+    sa.Column("tier", sa.String(16), nullable=False),
+    sa.Column("effective_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("run_id", sa.String(128), nullable=False),
+)

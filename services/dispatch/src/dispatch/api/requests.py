@@ -19,9 +19,10 @@ from dispatch.adapters.tables import access_audit
 from dispatch.domain.clock import Clock, SystemClock
 from dispatch.domain.sla import SlaWarnings
 from dispatch.domain.vocabulary import DispatchOutcome, Skill
+from dispatch.service_layer import auto_assign, reports
 from dispatch.service_layer import dispatching as uc
-from dispatch.service_layer import reports
 from dispatch.service_layer.errors import RequestNotFound
+from dispatch.service_layer.sla_watch import auto_assign_for
 
 router = APIRouter(tags=["dispatch"])
 
@@ -77,11 +78,6 @@ class CompleteIn(Strict):
 
 class ReasonIn(Strict):
     reason: str = Field(default="", max_length=500)
-
-
-class PositionIn(Strict):
-    easting: float
-    northing: float
 
 
 def clock_of(runtime: Any) -> Clock:
@@ -189,11 +185,17 @@ async def take_call(body: CallIn, principal: Coordinator, runtime: RuntimeDep) -
                 priority=body.priority,
                 high_risk=body.high_risk,
                 care_plan_alerts_ref=body.care_plan_alerts_ref,
+                postcode_required=True,
             ),
             now=now,
             actor=principal.actor,
         )
         await _audit(uow.session, principal, stored, "create")
+        changes = await auto_assign.after(
+            uow, auto_assign_for(runtime.settings), now=now, trigger="new request"
+        )
+        if changes is not None and not changes.empty:
+            stored = await repo.get_request(uow.session, stored.request.id) or stored
         await uow.commit()
     return view(stored, now)
 
@@ -216,7 +218,9 @@ async def coordinator_board(principal: Coordinator, runtime: RuntimeDep) -> dict
     """Open requests by time left, and every clinician with status and position."""
     now = clock_of(runtime).now()
     async with runtime.uow() as uow:
-        result = await reports.board(uow.session, now)
+        result = await reports.board(
+            uow.session, now, auto_assign=bool(runtime.settings.auto_assign)
+        )
         await record_access(
             uow.session,
             access_audit,
@@ -258,13 +262,22 @@ async def proposal(request_id: str, principal: Coordinator, runtime: RuntimeDep)
     }
 
 
-async def _step(runtime: Any, principal: Principal, action: Any, what: str) -> dict[str, Any]:
+async def _step(
+    runtime: Any, principal: Principal, action: Any, what: str, *, replan: str | None = None
+) -> dict[str, Any]:
+    """One lifecycle step in one transaction; `replan` names the trigger for auto-assign."""
     now = clock_of(runtime).now()
     async with runtime.uow() as uow:
         stored = await action(uow, now)
         if isinstance(stored, tuple):
             stored = stored[0]
         await _audit(uow.session, principal, stored, what)
+        if replan is not None:
+            changes = await auto_assign.after(
+                uow, auto_assign_for(runtime.settings), now=now, trigger=replan
+            )
+            if changes is not None and not changes.empty:
+                stored = await repo.get_request(uow.session, stored.request.id) or stored
         await uow.commit()
     return view(stored, now)
 
@@ -329,7 +342,7 @@ async def complete(
         stored, refer["on"] = await uc.complete(uow, request_id, body.outcome, now=now, actor=actor)
         return stored
 
-    result = await _step(runtime, principal, action, "update")
+    result = await _step(runtime, principal, action, "update", replan="clinician freed")
     result["refer_to_case_management"] = refer["on"]
     return result
 
@@ -344,6 +357,7 @@ async def decline(
         principal,
         lambda uow, now: uc.decline(uow, request_id, body.reason, now=now, actor=actor),
         "update",
+        replan="decline",
     )
 
 
@@ -359,30 +373,8 @@ async def cancel(
             uow, request_id, body.reason or "cancelled by coordinator", now=now, actor=actor
         ),
         "update",
+        replan="cancellation",
     )
-
-
-@router.post("/clinicians/{clinician_id}/position")
-async def position(
-    clinician_id: str, body: PositionIn, principal: Crew, runtime: RuntimeDep
-) -> dict[str, Any]:
-    """A position fix from the mobile client (a clinician may only move themselves)."""
-    if not principal.has_role("coordinator") and principal.practitioner_id != clinician_id:
-        raise Problem(
-            403, "Forbidden", "a clinician may only report their own position", code="not-permitted"
-        )
-    now = clock_of(runtime).now()
-    async with runtime.uow() as uow:
-        c = await uc.move_clinician(
-            uow, clinician_id, easting=body.easting, northing=body.northing, now=now
-        )
-        await uow.commit()
-    return {
-        "id": c.id,
-        "status": c.status.value,
-        "easting": c.here.easting,
-        "northing": c.here.northing,
-    }
 
 
 @router.get("/reports/compliance")

@@ -7,6 +7,14 @@ from datetime import datetime
 
 from dispatch.domain.vocabulary import DispatchOutcome
 
+# Stratification tiers that count as high risk: the patients case management is for.
+HIGH_RISK_TIERS = frozenset({"highest", "high"})
+
+
+def is_high_risk_tier(tier: str | None) -> bool:
+    """A tier at which a patient who stayed home after a crisis should be case managed."""
+    return tier in HIGH_RISK_TIERS
+
 
 @dataclass(frozen=True, slots=True)
 class CaseManagementReferral:

@@ -8,7 +8,7 @@ from typing import Any
 from dispatch.adapters import repository as repo
 from dispatch.domain.compliance import ComplianceFigures, ResponseRecord, compliance_report
 from dispatch.domain.vocabulary import Locality, RequestStatus
-from dispatch.service_layer.dispatching import ON_BOARD
+from dispatch.service_layer.planning import ON_BOARD
 
 
 def _state(stored: repo.StoredRequest) -> str:
@@ -22,7 +22,7 @@ def _state(stored: repo.StoredRequest) -> str:
     return "on-track"
 
 
-async def board(session: Any, now: datetime) -> dict[str, Any]:
+async def board(session: Any, now: datetime, *, auto_assign: bool = False) -> dict[str, Any]:
     """Open requests by time left (least first) and every clinician with status and position."""
     stored = await repo.requests_in(session, ON_BOARD)
     stored.sort(key=lambda s: s.request.sla.time_left(now))
@@ -62,9 +62,13 @@ async def board(session: Any, now: datetime) -> dict[str, Any]:
                 "easting": c.here.easting,
                 "northing": c.here.northing,
                 "request_id": c.request_id,
+                "shift_start": c.shift.start.isoformat(),
+                "shift_end": c.shift.end.isoformat(),
+                "leaving_after_job": c.leaving_after_job,
             }
             for c in clinicians
         ],
+        "auto_assign": auto_assign,
     }
 
 

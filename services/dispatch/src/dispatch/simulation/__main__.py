@@ -9,7 +9,7 @@ from pathlib import Path
 
 from dispatch.simulation.comparison import as_dicts, compare, table
 from dispatch.simulation.gazetteer import shropshire_gazetteer
-from dispatch.simulation.roster_plan import DEFAULT_ROSTER
+from dispatch.simulation.roster_plan import COUNTY_ROSTER, ROSTERS
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -18,13 +18,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", type=float, default=1.0, help="demand x 2,845 referrals/year")
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--roster", choices=sorted(ROSTERS), default=COUNTY_ROSTER.name)
     parser.add_argument("--out", type=Path, default=None, help="write results as JSON here")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     gazetteer = shropshire_gazetteer()
-    results = compare(scale=args.scale, days=args.days, seed=args.seed, gazetteer=gazetteer)
+    roster = ROSTERS[args.roster]
+    results = compare(
+        scale=args.scale, days=args.days, seed=args.seed, roster=roster, gazetteer=gazetteer
+    )
     elapsed = time.perf_counter() - started
-    print(f"roster {DEFAULT_ROSTER.name}: {DEFAULT_ROSTER.describe()}")
+    print(f"roster {roster.name}: {roster.describe()}")
     print(f"homes: {len(gazetteer)} postcodes from {gazetteer.source}")
     title = f"scale {args.scale:g}x, {args.days} days, seed {args.seed} ({elapsed:.1f} s)"
     print(table(results, title=title))

