@@ -63,6 +63,20 @@ async def test_ehr_creates_searches_and_updates_referrals_with_fhirpy(stack, tok
     )
     assert referral["id"] in [r["id"] for r in gp_only]
 
+    with_patient = await (
+        fhir.resources("ServiceRequest")
+        .search(**{"patient:identifier": f"{NHS}|{first}"})
+        .include("ServiceRequest", "patient")
+        .fetch_raw()
+    )
+    modes = {e["search"]["mode"]: e for e in with_patient["entry"]}
+    assert modes["match"]["resource"]["id"] == referral["id"]
+    patient = modes["include"]["resource"]
+    assert patient["resourceType"] == "Patient"
+    assert {"system": NHS, "value": first} in patient["identifier"]
+    gateway = stack.config.service_url("gateway")
+    assert modes["include"]["fullUrl"] == f"{gateway}/fhir/Patient/{patient['id']}"
+
     bad = _referral(fhir, "1234567890")
     with pytest.raises(OperationOutcome):
         await bad.save()

@@ -5,6 +5,7 @@ asyncpg INSERT of the same referral row, both with concurrent clients on the sam
   so only the create path is timed: JWT check, body parse, fhir.resources + programme rules,
   de-duplication lookups under a per-patient advisory lock, referral + version + identifier +
   outbox + audit rows in one transaction. Each request is a new patient (a 201).
+  The service's database pool is sized to the clients (DB_POOL_SIZE), like the baseline's.
 * baseline: asyncpg pool, the same number of concurrent clients, one INSERT per request of the
   referral row the service stored (same columns, same JSON state and resource), new ids.
 Goal: service requests/s >= 30% of the baseline's. p50/p99 latency in ms for both.
@@ -107,8 +108,16 @@ async def drive(
 async def bench_service(
     env: dict[str, str], token: str, *, n: int, warmup: int, concurrency: int, seed: int
 ) -> tuple[dict[str, Any], str]:
+    # The service's pool holds one connection per client, as the baseline's asyncpg pool does:
+    # with fewer, SQLAlchemy opens and closes overflow connections (and re-prepares) per request.
     os.environ.update(
-        {**env, "RUN_RELAY": "false", "RUN_CONSUMER": "false", "LOG_LEVEL": "WARNING"}
+        {
+            **env,
+            "RUN_RELAY": "false",
+            "RUN_CONSUMER": "false",
+            "LOG_LEVEL": "WARNING",
+            "DB_POOL_SIZE": str(concurrency),
+        }
     )
     from referrals.main import create_app
 

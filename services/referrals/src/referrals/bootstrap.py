@@ -5,7 +5,7 @@ from collections.abc import Callable
 from cch_servicekit import Problem, Runtime, ServiceDefinition
 from referrals.adapters import referral_tables  # noqa: F401  (registers the referral tables)
 from referrals.adapters.tables import metadata
-from referrals.api import fhir, reports, self_referrals, triage
+from referrals.api import fhir, fhir_search, reports, self_referrals, triage
 from referrals.config import Settings
 from referrals.domain import errors
 from referrals.domain.clock import Clock, SystemClock
@@ -23,6 +23,7 @@ _STATUS: dict[type[errors.DomainError], int] = {
     errors.UnknownEligibilityCriterion: 422,
     errors.InvalidExclusionNote: 422,
     errors.InvalidSelfReferral: 422,
+    errors.AmendmentRefused: 422,
     errors.IdentifierConflict: 409,
     errors.ReferralClosed: 409,
     errors.InvalidStatusTransition: 409,
@@ -67,7 +68,13 @@ def service_definition(
         ),
         settings=settings or Settings(),
         metadata=metadata,
-        routers=[fhir.router, triage.router, self_referrals.router, reports.router],
+        routers=[
+            fhir.router,
+            fhir_search.router,
+            triage.router,
+            self_referrals.router,
+            reports.router,
+        ],
         handlers=build_handlers(clock),
         on_startup=[install_clock],
         domain_errors={kind: to_problem(status) for kind, status in _STATUS.items()},

@@ -1,5 +1,6 @@
 """EHRs send and manage referrals as FHIR R4 ServiceRequest (real Postgres and broker)."""
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -277,3 +278,21 @@ async def test_one_identifier_cannot_name_two_patients(referrals, ehr):
     )
     assert other.status_code == 409
     assert other.json()["resourceType"] == "OperationOutcome"
+
+
+async def test_simultaneous_referrals_for_one_patient_make_one_linked_referral(referrals, ehr):
+    nhs = nhs_number()
+    bodies = [
+        service_request(nhs, route=route, requester="Organization/RXW")
+        for route in ("gp", "ae-fit", "other-clinician", "gp-flag")
+    ]
+    answers = await asyncio.gather(
+        *(referrals.post("/fhir/ServiceRequest", json=b, headers=ehr) for b in bodies)
+    )
+    assert sorted(r.status_code for r in answers) == [200, 200, 200, 201], [r.text for r in answers]
+    assert len({r.json()["id"] for r in answers}) == 1
+    found = await referrals.get("/fhir/ServiceRequest", params={"patient": nhs}, headers=ehr)
+    [entry] = found.json()["entry"]
+    routes = {c["coding"][0]["code"] for c in entry["resource"]["category"]}
+    assert routes == {"gp", "ae-fit", "other-clinician", "gp-flag"}
+    assert entry["resource"]["meta"]["versionId"] == "4"

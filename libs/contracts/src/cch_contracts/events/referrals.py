@@ -1,6 +1,7 @@
 """Events from the referrals service."""
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -10,6 +11,24 @@ from cch_contracts.topics import Topic
 from cch_contracts.vocabulary import Locality, NeedLevel, Priority, ReferralRoute, Tier
 
 _P = "referrals"
+
+
+class TriageOutcome(StrEnum):
+    """What an MDT decision did with a referral."""
+
+    INCLUDE = "include"
+    EXCLUDE = "exclude"
+
+
+class ReferralStatus(StrEnum):
+    """FHIR ServiceRequest.status as a referral uses it."""
+
+    DRAFT = "draft"
+    ACTIVE = "active"
+    ON_HOLD = "on-hold"
+    REVOKED = "revoked"
+    COMPLETED = "completed"
+    ENTERED_IN_ERROR = "entered-in-error"
 
 
 class CodedReason(BaseModel):
@@ -87,3 +106,52 @@ class ReferralUrgent(EventPayload):
     reason: str = Field(max_length=1000)
     skills_needed: list[str] = Field(default_factory=list)
     locality: Locality | None = None
+
+
+@event("cch.referral.decision-reversed.v1", topic=Topic.REFERRALS, producer=_P)
+class ReferralDecisionReversed(EventPayload):
+    """The MDT withdrew its standing include or exclude decision, with who, when and why.
+
+    `new_decision` is the decision recorded in its place in the same transaction (None: the
+    referral is open again and back on the worklist). A new inclusion or exclusion also goes out
+    as its own referral.accepted.v1 / referral.excluded.v1, so consumers of those act unchanged.
+    What consumers should do with the withdrawn decision:
+    - previous_decision include: the patient was never meant to be on a caseload through this
+      referral. Caseload must not drop them silently (visits may have happened): it flags the case
+      for the case manager to close with a safe handover, unless a new inclusion for the same
+      referral follows (then the case stays, at the new need level).
+    - previous_decision exclude: the exclusion note no longer holds; stratification puts the
+      patient back on the predictive report from `reversed_at`.
+    """
+
+    referral_id: str
+    patient_key: str
+    nhs_number: str | None = Field(default=None, pattern=r"^\d{10}$")
+    reversed_version: int = Field(ge=1)
+    previous_decision: TriageOutcome
+    new_decision: TriageOutcome | None = None
+    reason: str = Field(min_length=1, max_length=2000)
+    reversed_by: str
+    reversed_at: datetime
+
+
+@event("cch.referral.status-changed.v1", topic=Topic.REFERRALS, producer=_P)
+class ReferralStatusChanged(EventPayload):
+    """A referral's status changed other than by an MDT decision: put on hold, resumed, withdrawn
+    by the referrer (revoked) or marked entered-in-error.
+
+    entered-in-error means the referral should never have existed (usually the wrong patient):
+    every effect of it must be undone. When `standing_decision` is include, caseload withdraws the
+    case opened from it for review by the case manager; when exclude, stratification drops the
+    exclusion note so the patient is not hidden from the report by someone else's referral.
+    """
+
+    referral_id: str
+    patient_key: str
+    nhs_number: str | None = Field(default=None, pattern=r"^\d{10}$")
+    previous_status: ReferralStatus
+    status: ReferralStatus
+    standing_decision: TriageOutcome | None = None
+    reason: str = Field(max_length=2000)
+    changed_by: str
+    changed_at: datetime

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from referrals.adapters.referral_state import from_state, to_state
 from referrals.adapters.referral_tables import (
+    OPEN_STATUS_SQL,
     case_managed_patient,
     exclusion_note,
     referral,
@@ -51,6 +52,26 @@ _OPEN_FOR = (
     )
     .with_for_update()
 )
+_KNOWN_FOR = (
+    sa.select(referral.c.state)
+    .where(
+        sa.or_(
+            referral.c.id
+            == sa.select(referrer_identifier.c.referral_id)
+            .where(
+                referrer_identifier.c.system == sa.bindparam("system"),
+                referrer_identifier.c.value == sa.bindparam("value"),
+            )
+            .scalar_subquery(),
+            sa.and_(
+                referral.c.patient_key == sa.bindparam("pk"),
+                referral.c.programme == sa.bindparam("programme"),
+                referral.c.status.in_([s.value for s in OPEN_STATUSES]),
+            ),
+        )
+    )
+    .with_for_update()
+)
 _LOCK_PATIENT = sa.select(
     sa.func.pg_advisory_xact_lock(sa.func.hashtext(sa.bindparam("pk", type_=sa.Text)))
 )
@@ -63,6 +84,50 @@ _UPDATE_REFERRAL = (
     .where(referral.c.id == sa.bindparam("rid"))
     .values({c: sa.bindparam(f"v_{c}") for c in _COLUMNS})
 )
+# A new referral, its first version and its referrer identifier in one statement (one round trip).
+# ON CONFLICT on the one-open-referral index: a concurrent arrival that opened one first wins.
+_NEW_REFERRAL = (
+    insert(referral)
+    .values({"id": sa.bindparam("rid"), **{c: sa.bindparam(f"v_{c}") for c in _COLUMNS}})
+    .on_conflict_do_nothing(
+        index_elements=["patient_key", "programme"], index_where=sa.text(OPEN_STATUS_SQL)
+    )
+    .returning(referral.c.id, referral.c.version, referral.c.last_updated, referral.c.resource)
+    .cte("new_referral")
+)
+_FIRST_VERSION = (
+    sa.insert(referral_version)
+    .from_select(
+        ["referral_id", "version", "method", "recorded_at", "resource"],
+        sa.select(
+            _NEW_REFERRAL.c.id,
+            _NEW_REFERRAL.c.version,
+            sa.literal("POST"),
+            _NEW_REFERRAL.c.last_updated,
+            _NEW_REFERRAL.c.resource,
+        ),
+    )
+    .returning(referral_version.c.version)
+    .cte("first_version")
+)
+_FIRST_IDENTIFIER = (
+    insert(referrer_identifier)
+    .from_select(
+        ["system", "value", "referral_id", "patient_key"],
+        sa.select(
+            sa.bindparam("i_system", type_=sa.String),
+            sa.bindparam("i_value", type_=sa.String),
+            _NEW_REFERRAL.c.id,
+            sa.bindparam("i_pk", type_=sa.String),
+        ),
+    )
+    .on_conflict_do_nothing()
+    .returning(referrer_identifier.c.value)
+    .cte("first_identifier")
+)
+_OPENED = sa.select(sa.func.count()).select_from(_NEW_REFERRAL)
+_OPEN_WITH_IDENTIFIER = _OPENED.add_cte(_FIRST_VERSION, _FIRST_IDENTIFIER)
+_OPEN = _OPENED.add_cte(_FIRST_VERSION)
 _INSERT_VERSION = insert(referral_version).on_conflict_do_nothing()
 _INSERT_IDENTIFIER = insert(referrer_identifier).on_conflict_do_nothing()
 _INSERT_DECISION = insert(triage_decision).on_conflict_do_nothing()
@@ -122,6 +187,21 @@ class ReferralStore:
         params = {"pk": patient_key, "programme": programme}
         return [from_state(s) for s in (await self.session.execute(_OPEN_FOR, params)).scalars()]
 
+    async def known_for(
+        self, patient_key: str, programme: str, identifier: tuple[str, str] | None
+    ) -> list[Referral]:
+        """Locked: the referral holding the referrer's identifier and the patient's open ones."""
+        if identifier is None:
+            return await self.open_for(patient_key, programme)
+        params = {
+            "pk": patient_key,
+            "programme": programme,
+            "system": identifier[0],
+            "value": identifier[1],
+        }
+        rows = (await self.session.execute(_KNOWN_FOR, params)).scalars()
+        return [from_state(s) for s in rows]
+
     async def lock_patient(self, patient_key: str) -> None:
         """Serialise arrivals for one patient (transaction-scoped advisory lock)."""
         await self.session.execute(_LOCK_PATIENT, {"pk": patient_key})
@@ -160,28 +240,7 @@ class ReferralStore:
     ) -> dict[str, Any]:
         """Insert or update the current row, add the version row, identifiers and decisions."""
         resource = render(item)
-        assert item.last_updated is not None
-        values = {
-            "patient_key": item.patient.patient_key,
-            "nhs_number": item.patient.nhs_number,
-            "programme": item.programme,
-            "status": item.status.value,
-            "priority": item.priority.value,
-            "route": item.route.value,
-            "routes": [r.value for r in item.routes],
-            "practice_code": item.practice_code,
-            "locality": item.locality.value if item.locality else None,
-            "tier": item.tier.value if item.tier else None,
-            "requester": item.requester.text,
-            "authored_on": item.authored_on,
-            "received_at": item.received_at,
-            "last_updated": item.last_updated,
-            "first_decided_at": item.first_decided_at,
-            "version": item.version,
-            "state": to_state(item),
-            "resource": resource,
-        }
-        params = {f"v_{k}": v for k, v in values.items()} | {"rid": item.referral_id}
+        params = _row(item, resource)
         await self.session.execute(_INSERT_REFERRAL if created else _UPDATE_REFERRAL, params)
         await self.session.execute(
             _INSERT_VERSION,
@@ -228,6 +287,20 @@ class ReferralStore:
             await self.session.execute(_INSERT_DECISION, decisions)
         return resource
 
+    async def open_new(self, item: Referral, *, render: Render) -> dict[str, Any] | None:
+        """A first arrival, its version and identifier in one statement; None when another
+        arrival opened a referral for the patient first (the caller links to that one)."""
+        resource = render(item)
+        params = _row(item, resource)
+        if item.identifiers:
+            [ident] = item.identifiers
+            params |= {"i_system": ident.system, "i_value": ident.value}
+            params["i_pk"] = item.patient.patient_key
+            opened = await self.session.execute(_OPEN_WITH_IDENTIFIER, params)
+        else:
+            opened = await self.session.execute(_OPEN, params)
+        return resource if opened.scalar_one() else None
+
     async def add_exclusion_note(self, note: ExclusionNote, *, decision_version: int) -> None:
         await self.session.execute(
             sa.insert(exclusion_note).values(
@@ -262,6 +335,32 @@ class ReferralStore:
         await self.session.execute(
             sa.delete(case_managed_patient).where(case_managed_patient.c.patient_key == patient_key)
         )
+
+
+def _row(item: Referral, resource: dict[str, Any]) -> dict[str, Any]:
+    """The referral row's bind parameters (v_<column>, rid)."""
+    assert item.last_updated is not None
+    values = {
+        "patient_key": item.patient.patient_key,
+        "nhs_number": item.patient.nhs_number,
+        "programme": item.programme,
+        "status": item.status.value,
+        "priority": item.priority.value,
+        "route": item.route.value,
+        "routes": [r.value for r in item.routes],
+        "practice_code": item.practice_code,
+        "locality": item.locality.value if item.locality else None,
+        "tier": item.tier.value if item.tier else None,
+        "requester": item.requester.text,
+        "authored_on": item.authored_on,
+        "received_at": item.received_at,
+        "last_updated": item.last_updated,
+        "first_decided_at": item.first_decided_at,
+        "version": item.version,
+        "state": to_state(item),
+        "resource": resource,
+    }
+    return {f"v_{k}": v for k, v in values.items()} | {"rid": item.referral_id}
 
 
 def is_open_status(status: str) -> bool:

@@ -21,7 +21,7 @@ def clock_of(runtime: Runtime) -> Clock:
     return clock
 
 
-def get_clock(runtime: RuntimeDep) -> Clock:
+async def get_clock(runtime: RuntimeDep) -> Clock:
     return clock_of(runtime)
 
 
@@ -31,7 +31,7 @@ ClockDep = Annotated[Clock, Depends(get_clock)]
 def fhir_scope(interaction: Interaction) -> Any:
     """The caller needs a SMART scope for ServiceRequest (or the admin role)."""
 
-    def check(principal: PrincipalDep) -> Principal:
+    async def check(principal: PrincipalDep) -> Principal:
         if principal.permits("ServiceRequest", interaction) or principal.has_role():
             return principal
         raise forbidden(f"scope for ServiceRequest.{interaction.value} is required")

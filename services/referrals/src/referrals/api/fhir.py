@@ -10,21 +10,23 @@ from fastapi.responses import Response
 
 from cch_auth import Interaction, Principal
 from cch_contracts import patient_key
-from cch_fhir.bundle import history, paging, public_base, searchset
+from cch_fhir.bundle import history, paging, public_base
 from cch_fhir.capability import capability_statement
 from cch_fhir.errors import FhirError, not_found
 from cch_fhir.http import FhirResponse, expect_type, read_resource
 from cch_fhir.versioning import parse_if_match, version_headers
 from cch_messaging import MessagingUnitOfWork
 from cch_servicekit import RuntimeDep
-from referrals.adapters.referral_search import SEARCH_PARAMS, build_query
+from referrals.adapters.referral_search import build_query
 from referrals.adapters.referral_store import ReferralStore
 from referrals.adapters.referral_tables import referral
 from referrals.api.deps import ClockDep, audit, fhir_scope
+from referrals.domain.amendments import Amendment
 from referrals.domain.deduplication import ArrivalOutcome
-from referrals.domain.vocabulary import ROUTE_SYSTEM
+from referrals.domain.vocabulary import ROUTE_SYSTEM, ReferralRoute
 from referrals.fhir.service_request import ParsedServiceRequest, parse_service_request
-from referrals.service_layer.referrals import change_status, receive
+from referrals.fhir.service_request_json import opening_note, rendered_notes
+from referrals.service_layer.referrals import receive, update_referral
 
 router = APIRouter(prefix="/fhir", tags=["fhir"])
 RTYPE = "ServiceRequest"
@@ -68,10 +70,6 @@ def _full_urls(request: Request, bundle: dict[str, Any]) -> dict[str, Any]:
     return bundle
 
 
-def _strict(request: Request) -> bool:
-    return "handling=strict" in (request.headers.get("prefer") or "").replace(" ", "")
-
-
 # --- metadata ------------------------------------------------------------------------------
 SEARCH_DOCS = [
     ("patient", "token", "The patient's NHS number (system|value or value)"),
@@ -86,6 +84,7 @@ SEARCH_DOCS = [
     ("_lastUpdated", "date", "When the referral last changed (eq, ge, le, gt, lt prefixes)"),
     ("_id", "token", "Logical id"),
     ("_count", "number", "Page size (max 100); Bundle links page through the rest"),
+    ("_include", "special", "ServiceRequest:patient: one Patient per person on the page"),
 ]
 
 
@@ -97,7 +96,9 @@ def referrals_capability(base_url: str | None = None) -> dict[str, Any]:
             "Referrals into case management by every route. Crisis details for an urgent "
             "referral go in the extension https://cch.example.nhs.uk/StructureDefinition/crisis "
             "(postcode, reason). A referral for a patient with an open one is linked to it (200 "
-            "with the open referral). Update changes the status only."
+            "with the open referral). Update (If-Match) corrects priority (routine to urgent), "
+            "reasons, requester, note, practice and locality, and moves the status (on-hold, "
+            "active, revoked, entered-in-error); the patient, authored date and routes are fixed."
         ),
         "interaction": [
             {"code": code}
@@ -109,6 +110,7 @@ def referrals_capability(base_url: str | None = None) -> dict[str, Any]:
         "conditionalCreate": True,
         "conditionalUpdate": False,
         "conditionalDelete": "not-supported",
+        "searchInclude": ["ServiceRequest:patient"],
         "searchParam": [
             {"name": name, "type": kind, "documentation": doc} for name, kind, doc in SEARCH_DOCS
         ],
@@ -280,14 +282,25 @@ async def instance_history(
 
 # --- update --------------------------------------------------------------------------------
 def _one_route(body: dict[str, Any]) -> dict[str, Any]:
-    """A linked referral lists every route; the update rules read the first (opening) one."""
+    """A linked referral lists every route; the request rules read the first (opening) one."""
     categories = body.get("category")
     if isinstance(categories, list) and len(categories) > 1:
         return {**body, "category": categories[:1]}
     return body
 
 
-@router.put("/ServiceRequest/{rid}", summary="Update (status) with If-Match")
+def _routes(body: dict[str, Any]) -> tuple[ReferralRoute, ...]:
+    """Every route coding the update lists, in order (unknown codes are kept out)."""
+    codes = [
+        coding.get("code")
+        for concept in body.get("category") or []
+        for coding in concept.get("coding") or []
+        if coding.get("system") == ROUTE_SYSTEM
+    ]
+    return tuple(ReferralRoute(c) for c in codes if c in ReferralRoute._value2member_map_)
+
+
+@router.put("/ServiceRequest/{rid}", summary="Update with If-Match: corrections and status")
 async def update(
     rid: str,
     request: Request,
@@ -313,23 +326,31 @@ async def update(
     if parsed.request is None or parsed.status is None:
         return _outcome(parsed)
     async with runtime.uow() as uow:
-        store = ReferralStore(uow.session)
-        current = await store.get(rid, for_update=True)
+        current = await ReferralStore(uow.session).get(rid)
         if current is None:
             raise not_found(RTYPE, rid)
-        if parsed.request.patient.patient_key != current.patient.patient_key:
-            raise FhirError.of(
-                422,
-                "business-rule",
-                "a referral's patient cannot change: mark it entered-in-error and refer again",
-                "ServiceRequest.subject",
-            )
-        reason = " ".join(n.get("text", "") for n in body.get("note") or [])[:500]
-        resource = await change_status(
+        texts = [str(n.get("text") or "") for n in body.get("note") or []]
+        note = opening_note(current, texts)
+        request_ = parsed.request
+        amendment = Amendment(
+            patient_key=request_.patient.patient_key,
+            status=parsed.status,
+            authored_on=request_.authored_on,
+            routes=_routes(body),
+            priority=request_.priority,
+            crisis=request_.crisis,
+            reasons=request_.reasons,
+            requester=request_.requester,
+            note=note,
+            practice_code=request_.practice_code,
+            locality=request_.locality,
+        )
+        added = [t for t in texts if t and t not in rendered_notes(current)]
+        resource = await update_referral(
             uow,
             rid,
-            parsed.status,
-            reason=f"updated by {principal.actor}" if not reason else reason.strip(),
+            amendment,
+            status_reason=" ".join(added).strip()[:500],
             expected_version=expected,
             clock=clock,
             actor=principal.actor,
@@ -340,66 +361,7 @@ async def update(
             interaction="update",
             resource_id=rid,
             patient_key=current.patient.patient_key,
-            detail=f"status {parsed.status.value}",
+            detail=f"version {resource['meta']['versionId']}, status {resource['status']}",
         )
         await uow.commit()
     return FhirResponse(resource, headers=_headers(request, resource))
-
-
-# --- search --------------------------------------------------------------------------------
-@router.get("/ServiceRequest", summary="Search")
-async def search(
-    request: Request,
-    runtime: RuntimeDep,
-    principal: Annotated[Principal, _principal(Interaction.SEARCH)],
-) -> Response:
-    params = list(request.query_params.multi_items())
-    count, offset = paging(request.query_params.get("_count"), request.query_params.get("_offset"))
-    built = build_query(params, key_for=patient_key)
-    unknown = sorted(set(built.ignored))
-    if unknown and _strict(request):
-        raise FhirError.of(
-            400, "not-supported", f"unknown search parameter(s): {', '.join(unknown)}"
-        )
-    where = built.conditions
-    async with runtime.uow() as uow:
-        total = (
-            await uow.session.execute(
-                sa.select(sa.func.count()).select_from(referral).where(*where)
-            )
-        ).scalar_one()
-        rows = await uow.session.execute(
-            sa.select(referral.c.resource)
-            .where(*where)
-            .order_by(referral.c.last_updated.desc(), referral.c.id)
-            .offset(offset)
-            .limit(count)
-        )
-        matches = list(rows.scalars())
-        keys = sorted(built.patient_keys)
-        await audit(
-            uow.session,
-            principal,
-            interaction="search",
-            resource_id=None,
-            patient_key=keys[0] if len(keys) == 1 else None,
-            detail=(str(request.url.query)[:400] or "all") + f"; {len(matches)} returned",
-        )
-        await uow.commit()
-    outcome = None
-    if unknown:
-        outcome = {
-            "resourceType": "OperationOutcome",
-            "issue": [
-                {
-                    "severity": "warning",
-                    "code": "not-supported",
-                    "diagnostics": f"ignored search parameter(s): {', '.join(unknown)}; "
-                    f"supported: {', '.join(sorted(SEARCH_PARAMS))}",
-                }
-            ],
-        }
-    bundle = searchset(
-        request, matches=matches, total=int(total), offset=offset, count=count, outcome=outcome
-    )
-    return FhirResponse(_full_urls(request, bundle))

@@ -18,6 +18,9 @@ from referrals.domain.referrals import Referral
 from referrals.domain.vocabulary import Locality, MostPressingNeed, NeedLevel, ReferralStatus
 from referrals.domain.worklist import worklist
 from referrals.service_layer.referrals import (
+    Exclusion,
+    Inclusion,
+    Replacement,
     UnknownReferral,
     decide_exclude,
     decide_include,
@@ -57,14 +60,34 @@ class Exclude(BaseModel):
     expected_version: int | None = Field(default=None, ge=1)
 
 
+Decision = Annotated[Include | Exclude, Field(discriminator="decision")]
+
+
 class Reversal(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: str = Field(min_length=1, max_length=2000)
     reversed_by: str | None = None
+    then: Decision | None = Field(
+        default=None,
+        description="The decision that replaces the reversed one (omit to reopen the referral)",
+    )
 
 
-Decision = Annotated[Include | Exclude, Field(discriminator="decision")]
+def _replacement(then: Include | Exclude | None) -> Replacement | None:
+    if isinstance(then, Include):
+        return Inclusion(
+            need_level=then.need_level,
+            eligibility_criteria=then.eligibility_criteria,
+            locality=then.locality,
+            most_pressing_need=then.most_pressing_need,
+            note=then.note,
+        )
+    if isinstance(then, Exclude):
+        return Exclusion(
+            reason=then.reason, reason_text=then.reason_text, next_review_on=then.next_review_on
+        )
+    return None
 
 
 def summary(r: Referral) -> dict[str, Any]:
@@ -220,7 +243,7 @@ async def record_decision(
 @router.post(
     "/referrals/{referral_id}/decisions/{version}/reverse",
     status_code=201,
-    summary="Reverse the standing decision (with a reason); the referral reopens",
+    summary="Reverse the standing decision (with a reason); reopen, or record its replacement",
 )
 async def reverse(
     referral_id: str,
@@ -241,9 +264,11 @@ async def reverse(
                 reversed_by=by,
                 clock=clock,
                 actor=principal.actor,
+                then=_replacement(body.then),
             )
         except UnknownReferral as error:
             raise _not_found(error) from None
+        replaced = f", replaced by {body.then.decision}" if body.then else ""
         await audit(
             uow.session,
             principal,
@@ -251,7 +276,7 @@ async def reverse(
             resource_id=referral_id,
             patient_key=done.referral.patient.patient_key,
             resource_type="Referral",
-            detail=f"decision {version} reversed",
+            detail=f"decision {version} reversed{replaced}",
         )
         await uow.commit()
     return {"decision": decision_to_json(done.decision), "referral": summary(done.referral)}

@@ -130,3 +130,13 @@ class InvalidSelfReferral(DomainError):
     def __init__(self, problems: Sequence[FieldProblem]) -> None:
         self.problems = tuple(problems)
         super().__init__("; ".join(f"{p.field}: {p.message}" for p in self.problems))
+
+
+class AmendmentRefused(DomainError):
+    """An update may correct a referral, not turn it into another one (patient, date, route)."""
+
+    code = "amendment-refused"
+
+    def __init__(self, problems: Sequence[FieldProblem]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("; ".join(f"{p.field}: {p.message}" for p in self.problems))

@@ -76,7 +76,10 @@ class ReferralExcluded:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TriageReversed:
-    """A decision was withdrawn; its effects (case, exclusion note) must be undone downstream."""
+    """A decision was withdrawn; its effects (case, exclusion note) must be undone downstream.
+
+    `new_kind` is the decision recorded in its place in the same change (None: reopened).
+    """
 
     referral_id: str
     patient: PatientIdentity
@@ -85,6 +88,7 @@ class TriageReversed:
     reason: str
     reversed_by: str
     reversed_at: datetime
+    new_kind: DecisionKind | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -93,8 +97,11 @@ class ReferralStatusChanged:
 
     referral_id: str
     patient: PatientIdentity
+    previous_status: str
     status: str
+    standing_decision: DecisionKind | None
     reason: str
+    changed_by: str
     changed_at: datetime
 
 

@@ -9,8 +9,8 @@ deduplication.py): both routes are kept, priority only ever escalates, reasons a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from referrals.domain.clock import require_aware
@@ -53,6 +53,9 @@ from referrals.domain.vocabulary import (
     Tier,
     tier_rank,
 )
+
+_HOLDABLE = frozenset({ReferralStatus.ACTIVE})
+_RESUMABLE = frozenset({ReferralStatus.ON_HOLD, ReferralStatus.DRAFT})
 
 
 @dataclass(eq=False, kw_only=True)
@@ -189,6 +192,7 @@ class Referral:
             self._exclude(decision)
         else:
             raise InvalidTriageDecision("a reversal is recorded with record_reversal")
+        self._name_replacement(decision)
         self.decisions.append(decision)
         self._touch(decision.recorded_at)
 
@@ -221,27 +225,52 @@ class Referral:
             )
         )
 
-    def put_on_hold(self, reason: str, *, at: datetime) -> None:
+    def put_on_hold(self, reason: str, *, at: datetime, by: str = "", touch: bool = True) -> None:
         """Pause triage (awaiting information); the referral stays open."""
-        self._move(ReferralStatus.ON_HOLD, reason, at, allowed_from=(ReferralStatus.ACTIVE,))
+        self._move(ReferralStatus.ON_HOLD, reason, at, by=by, touch=touch, allowed_from=_HOLDABLE)
 
-    def resume(self, *, at: datetime) -> None:
+    def resume(self, *, at: datetime, by: str = "", touch: bool = True) -> None:
         """Back on the worklist after a hold (or a draft made ready)."""
         self._move(
-            ReferralStatus.ACTIVE,
-            "resumed",
-            at,
-            allowed_from=(ReferralStatus.ON_HOLD, ReferralStatus.DRAFT),
+            ReferralStatus.ACTIVE, "resumed", at, by=by, touch=touch, allowed_from=_RESUMABLE
         )
 
-    def revoke(self, reason: str, *, at: datetime) -> None:
+    def revoke(self, reason: str, *, at: datetime, by: str = "", touch: bool = True) -> None:
         """The referrer withdrew the referral before the MDT decided."""
-        self._move(ReferralStatus.REVOKED, reason, at, allowed_from=tuple(OPEN_STATUSES))
+        self._move(
+            ReferralStatus.REVOKED, reason, at, by=by, touch=touch, allowed_from=OPEN_STATUSES
+        )
 
-    def mark_entered_in_error(self, reason: str, *, at: datetime) -> None:
+    def mark_entered_in_error(
+        self, reason: str, *, at: datetime, by: str = "", touch: bool = True
+    ) -> None:
         """Recorded by mistake (wrong patient): it counts nowhere and accepts nothing more."""
         allowed = tuple(s for s in ReferralStatus if s is not ReferralStatus.ENTERED_IN_ERROR)
-        self._move(ReferralStatus.ENTERED_IN_ERROR, reason, at, allowed_from=allowed)
+        self._move(
+            ReferralStatus.ENTERED_IN_ERROR, reason, at, by=by, touch=touch, allowed_from=allowed
+        )
+
+    def escalate(self, crisis: CrisisDetails, *, at: datetime) -> None:
+        """A routine referral became a crisis: dispatch hears once, from this moment."""
+        self._require_open("escalate")
+        if self.priority is Priority.URGENT:
+            raise InvalidReferral("the referral is already urgent: dispatch has its crisis")
+        self.priority = Priority.URGENT
+        self.crisis = crisis
+        self._events.append(
+            ReferralUrgent(
+                referral_id=self.referral_id,
+                patient=self.patient,
+                received_at=require_aware(at, "at"),
+                postcode=crisis.postcode,
+                reason=crisis.reason,
+                locality=self.locality,
+            )
+        )
+
+    def mark_revised(self, *, at: datetime) -> None:
+        """One update, one new version, however many elements it corrected."""
+        self._touch(require_aware(at, "at"))
 
     # --- internals -------------------------------------------------------------------------
     def _include(self, decision: TriageDecision) -> None:
@@ -300,28 +329,44 @@ class Referral:
         if decision.version != expected:
             raise VersionConflict(self.referral_id, current=expected - 1, expected=decision.version)
 
+    def _name_replacement(self, decision: TriageDecision) -> None:
+        """A decision recorded right after a reversal, in one change, is what replaced it."""
+        for i in range(len(self._events) - 1, -1, -1):
+            pending = self._events[i]
+            if isinstance(pending, TriageReversed) and pending.new_kind is None:
+                self._events[i] = replace(pending, new_kind=decision.kind)
+                return
+
     def _move(
         self,
         status: ReferralStatus,
         reason: str,
         at: datetime,
         *,
-        allowed_from: Sequence[ReferralStatus],
+        by: str,
+        touch: bool,
+        allowed_from: Collection[ReferralStatus],
     ) -> None:
         if self.status not in allowed_from:
             raise InvalidStatusTransition(
                 f"referral {self.referral_id} cannot go from {self.status.value} to {status.value}"
             )
         when = require_aware(at, "at")
+        previous = self.status
+        standing = self.standing_decision
         self.status = status
         self.status_reason = reason.strip()
-        self._touch(when)
+        if touch:
+            self._touch(when)
         self._events.append(
             ReferralStatusChanged(
                 referral_id=self.referral_id,
                 patient=self.patient,
+                previous_status=previous.value,
                 status=status.value,
+                standing_decision=standing.kind if standing else None,
                 reason=self.status_reason,
+                changed_by=by,
                 changed_at=when,
             )
         )

@@ -179,5 +179,17 @@ def _notes(referral: Referral) -> list[str]:
     return notes
 
 
+def rendered_notes(referral: Referral) -> list[str]:
+    """The note texts the ServiceRequest shows, as a client echoes them back in an update."""
+    return _notes(referral)
+
+
+def opening_note(referral: Referral, texts: list[str]) -> str:
+    """An update's note for the opening referral: its texts without those shown for linked ones."""
+    linked = {a.note for a in referral.arrivals[1:] if a.note}
+    shown = set(_notes(referral)) - ({referral.arrivals[0].note} if referral.arrivals else set())
+    return "\n".join(t for t in texts if t and t not in linked and t not in shown)
+
+
 def _drop_none(values: Json) -> Json:
     return {k: v for k, v in values.items() if v is not None}

@@ -5,6 +5,7 @@ from cch_contracts.events import referrals as contract
 from cch_contracts.vocabulary import Locality, NeedLevel, Priority, ReferralRoute, Tier
 from cch_messaging import MessagingUnitOfWork
 from referrals.domain import events as domain
+from referrals.domain.decisions import DecisionKind
 from referrals.domain.reasons import CodedReason
 from referrals.domain.referrals import Referral
 
@@ -14,7 +15,7 @@ def _reasons(reasons: tuple[CodedReason, ...]) -> list[contract.CodedReason]:
 
 
 def to_payload(event: domain.DomainEvent) -> EventPayload | None:
-    """The contract payload for a domain event, or None when no contract exists for it yet."""
+    """The contract payload for a domain event (None only for a kind no contract carries)."""
     match event:
         case domain.ReferralReceived():
             return contract.ReferralReceived(
@@ -66,8 +67,37 @@ def to_payload(event: domain.DomainEvent) -> EventPayload | None:
                 decided_by=event.decided_by,
                 decided_at=event.decided_at,
             )
-    # TriageReversed and ReferralStatusChanged have no shared contract yet (see the report).
+        case domain.TriageReversed():
+            return contract.ReferralDecisionReversed(
+                referral_id=event.referral_id,
+                patient_key=event.patient.patient_key,
+                nhs_number=event.patient.nhs_number,
+                reversed_version=event.reversed_version,
+                previous_decision=contract.TriageOutcome(event.reversed_kind.value),
+                new_decision=_outcome(event.new_kind),
+                reason=event.reason,
+                reversed_by=event.reversed_by,
+                reversed_at=event.reversed_at,
+            )
+        case domain.ReferralStatusChanged():
+            return contract.ReferralStatusChanged(
+                referral_id=event.referral_id,
+                patient_key=event.patient.patient_key,
+                nhs_number=event.patient.nhs_number,
+                previous_status=contract.ReferralStatus(event.previous_status),
+                status=contract.ReferralStatus(event.status),
+                standing_decision=_outcome(event.standing_decision),
+                reason=event.reason,
+                changed_by=event.changed_by,
+                changed_at=event.changed_at,
+            )
     return None
+
+
+def _outcome(kind: DecisionKind | None) -> contract.TriageOutcome | None:
+    if kind is None or kind is DecisionKind.REVERSAL:
+        return None
+    return contract.TriageOutcome(kind.value)
 
 
 def publish_pending(uow: MessagingUnitOfWork, referral: Referral) -> list[str]:

@@ -10,6 +10,7 @@ from typing import Any
 
 from cch_messaging import MessagingUnitOfWork
 from referrals.adapters.referral_store import ReferralStore
+from referrals.domain.amendments import Amendment, revise
 from referrals.domain.clock import Clock
 from referrals.domain.decisions import ExclusionReason, TriageDecision
 from referrals.domain.deduplication import ArrivalOutcome, link_or_create
@@ -18,7 +19,7 @@ from referrals.domain.references import Reference
 from referrals.domain.referral_requests import ReferralRequest
 from referrals.domain.referrals import Referral
 from referrals.domain.triage import exclude, include, reverse
-from referrals.domain.vocabulary import Locality, MostPressingNeed, NeedLevel, ReferralStatus
+from referrals.domain.vocabulary import Locality, MostPressingNeed, NeedLevel
 from referrals.fhir.service_request_json import to_service_request
 from referrals.service_layer.publishing import publish_pending
 
@@ -54,19 +55,21 @@ async def receive(
 ) -> Received:
     """One open referral per patient per programme: create, link, or return the one already held."""
     store = ReferralStore(uow.session)
-    await store.lock_patient(request.patient.patient_key)
-    known: list[Referral] = []
-    if request.referrer_identifier is not None:
-        ident = request.referrer_identifier
-        held = await store.by_identifier(ident.system, ident.value)
-        if held is not None:
-            known.append(held)
-    known += [
-        r
-        for r in await store.open_for(request.patient.patient_key, request.programme)
-        if all(r.referral_id != k.referral_id for k in known)
-    ]
+    ident = request.referrer_identifier
+    held = (ident.system, ident.value) if ident is not None else None
+    known = await store.known_for(request.patient.patient_key, request.programme, held)
     result = link_or_create(request, existing=known, referral_id=new_id(), received_at=clock.now())
+    if result.outcome is ArrivalOutcome.CREATED:
+        opened = await store.open_new(result.referral, render=to_service_request)
+        if opened is not None:
+            publish_pending(uow, result.referral)
+            return Received(result.referral, result.outcome, opened)
+        # Another arrival opened one for this patient a moment ago: serialise, then link to it.
+        await store.lock_patient(request.patient.patient_key)
+        known = await store.known_for(request.patient.patient_key, request.programme, held)
+        result = link_or_create(
+            request, existing=known, referral_id=new_id(), received_at=clock.now()
+        )
     if result.outcome is ArrivalOutcome.ALREADY_RECEIVED:
         resource = await store.resource(result.referral.referral_id)
         assert resource is not None
@@ -90,38 +93,23 @@ async def load(store: ReferralStore, referral_id: str, *, for_update: bool = Fal
     return found
 
 
-async def change_status(
+async def update_referral(
     uow: MessagingUnitOfWork,
     referral_id: str,
-    status: ReferralStatus,
+    amendment: Amendment,
     *,
-    reason: str,
+    status_reason: str,
     expected_version: int | None,
     clock: Clock,
     actor: str,
 ) -> dict[str, Any]:
-    """An EHR's update: the status moves the domain allows (hold, resume, revoke, error)."""
+    """An EHR's update (FHIR PUT): corrections and status moves, one version per update."""
     store = ReferralStore(uow.session)
     referral = await load(store, referral_id, for_update=True)
     if expected_version is not None:
         referral.expect_version(expected_version)
-    if status is not referral.status:
-        now = clock.now()
-        if status is ReferralStatus.ON_HOLD:
-            referral.put_on_hold(reason or "on hold", at=now)
-        elif status is ReferralStatus.ACTIVE:
-            referral.resume(at=now)
-        elif status is ReferralStatus.REVOKED:
-            referral.revoke(reason or "withdrawn by the referrer", at=now)
-        elif status is ReferralStatus.ENTERED_IN_ERROR:
-            referral.mark_entered_in_error(reason or "entered in error", at=now)
-        else:
-            from referrals.domain.errors import InvalidStatusTransition
-
-            raise InvalidStatusTransition(
-                f"status {status.value} is set by the MDT's decision, not by an update"
-            )
-    else:
+    changed = revise(referral, amendment, status_reason=status_reason, at=clock.now(), by=actor)
+    if not changed:
         resource = await store.resource(referral_id)
         assert resource is not None
         return resource
@@ -214,8 +202,13 @@ async def reverse_decision(
     reversed_by: Reference,
     clock: Clock,
     actor: str,
+    then: Replacement | None = None,
 ) -> Decided:
-    """Withdraw decision `version` (it must be the standing one); a reversed exclusion is lifted."""
+    """Withdraw decision `version` (it must be the standing one); a reversed exclusion is lifted.
+
+    `then` records the MDT's new decision in the same transaction (the reversal event names it,
+    and its own accepted/excluded event goes out too); without it the referral is reopened.
+    """
     store = ReferralStore(uow.session)
     referral = await load(store, referral_id, for_update=True)
     await store.lock_patient(referral.patient.patient_key)
@@ -228,9 +221,56 @@ async def reverse_decision(
     reversal = reverse(
         referral, reason=reason, reversed_by=reversed_by, clock=clock, open_referrals=others
     )
+    await store.lift_exclusion_notes(referral_id, on=reversal.decided_at.date())
+    final, exclusion = reversal, None
+    if isinstance(then, Inclusion):
+        final = include(
+            referral,
+            need_level=then.need_level,
+            eligibility_criteria=then.eligibility_criteria,
+            decided_by=reversed_by,
+            clock=clock,
+            locality=then.locality,
+            most_pressing_need=then.most_pressing_need,
+            note=then.note,
+        )
+    elif isinstance(then, Exclusion):
+        exclusion = exclude(
+            referral,
+            reason=then.reason,
+            reason_text=then.reason_text,
+            decided_by=reversed_by,
+            clock=clock,
+            next_review_on=then.next_review_on,
+        )
+        final = exclusion.decision
     await store.save(
         referral, render=to_service_request, method="PUT", created=False, recorded_by=actor
     )
-    await store.lift_exclusion_notes(referral_id, on=reversal.decided_at.date())
+    if exclusion is not None:
+        await store.add_exclusion_note(exclusion.note, decision_version=exclusion.decision.version)
     publish_pending(uow, referral)
-    return Decided(referral, reversal)
+    return Decided(referral, final)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Inclusion:
+    """The MDT's include that replaces a reversed decision."""
+
+    need_level: NeedLevel
+    eligibility_criteria: list[str]
+    locality: Locality | None = None
+    most_pressing_need: MostPressingNeed | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Exclusion:
+    """The MDT's exclude that replaces a reversed decision."""
+
+    reason: ExclusionReason
+    reason_text: str = ""
+    next_review_on: date | None = None
+
+
+Replacement = Inclusion | Exclusion
