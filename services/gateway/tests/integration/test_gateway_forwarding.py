@@ -162,3 +162,13 @@ async def test_an_unknown_service_and_an_unserved_fhir_type_are_404(gateway, tok
     assert api.status_code == 404
     assert fhir.status_code == 404
     assert fhir.json()["resourceType"] == "OperationOutcome"
+
+
+async def test_the_board_page_opens_in_a_browser_without_a_token_but_data_does_not(gateway):
+    url, _ = gateway
+    async with httpx.AsyncClient() as client:
+        page = await client.get(f"{url}/api/dispatch/echo/x")
+        board = await client.get(f"{url}/api/dispatch/board/live")
+    assert page.status_code == 401
+    # Forwarded (the stand-in service has no such page), not refused at the edge.
+    assert board.status_code == 404

@@ -13,8 +13,9 @@ from cch_fhir.capability import merge
 from cch_fhir.errors import FhirError
 from cch_fhir.http import FhirResponse
 from cch_servicekit import PrincipalDep, Problem, RuntimeDep
+from cch_servicekit.deps import get_principal
 from gateway.adapters.upstream import forward
-from gateway.domain.routing import FHIR_CAPABILITY_SOURCES, owner_of
+from gateway.domain.routing import FHIR_CAPABILITY_SOURCES, is_public, owner_of
 
 router = APIRouter()
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
@@ -26,6 +27,18 @@ def _client(runtime: RuntimeDep) -> httpx.AsyncClient:
 
 
 Client = Annotated[httpx.AsyncClient, Depends(_client)]
+
+
+async def _edge_principal(
+    request: Request, runtime: RuntimeDep, service: str, rest: str
+) -> Principal | None:
+    """The caller, required everywhere but the few public browser paths (see routing)."""
+    if is_public(request.method, service, rest):
+        return None
+    return await get_principal(request, runtime)
+
+
+EdgePrincipal = Annotated[Principal | None, Depends(_edge_principal)]
 
 
 @router.get("/fhir/metadata", tags=["fhir"], summary="CapabilityStatement of the whole platform")
@@ -84,7 +97,7 @@ async def api(
     request: Request,
     runtime: RuntimeDep,
     client: Client,
-    principal: PrincipalDep,
+    principal: EdgePrincipal,
     service: str,
     rest: str,
 ) -> Response:

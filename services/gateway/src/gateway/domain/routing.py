@@ -17,3 +17,21 @@ FHIR_CAPABILITY_SOURCES: tuple[str, ...] = ("careplans", "referrals", "stratific
 
 def owner_of(resource_type: str) -> str | None:
     return FHIR_OWNERS.get(resource_type)
+
+
+# Paths a browser opens without a bearer header: the coordinator board's page and static files
+# (no patient data in them), and its event stream, which carries its own single-use ticket that
+# the service checks. Everything else under /api needs a token at the edge.
+PUBLIC_GETS: dict[str, tuple[str, ...]] = {
+    "dispatch": ("board/live", "board/assets/", "board/stream"),
+}
+
+
+def is_public(method: str, service: str, path: str) -> bool:
+    """True for the few GETs a browser makes before it can send a token."""
+    if method != "GET" or any(part in {"..", "."} for part in path.split("/")):
+        return False
+    return any(
+        path == allowed or (allowed.endswith("/") and path.startswith(allowed))
+        for allowed in PUBLIC_GETS.get(service, ())
+    )
