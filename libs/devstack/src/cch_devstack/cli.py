@@ -49,12 +49,18 @@ def run(args: argparse.Namespace) -> int:
     print()
     print(_table(stack))
     print()
+    gateway = config.service_url("gateway")
+    print(
+        f"Board      {gateway}/api/dispatch/board/live"
+        "    (paste a token: uv run cch-token --role coordinator)"
+    )
+    print(f"Ops        {gateway}/api/ops/streams    (token: --role ops)")
     print(f"Postgres   {config.admin_database_url}")
     print(f"Kafka      {config.bootstrap_servers}")
     print(f"Logs       {config.log_dir}")
     print(
-        "Token      uv run cch-token --role ehr-system    (roles: ehr-system, case-manager, "
-        "team-lead, clinician, coordinator, rapid-response, ops, admin, commissioner)"
+        "Token      uv run cch-token --role ehr-system --org cch-platform    (roles: ehr-system, "
+        "case-manager, team-lead, clinician, coordinator, rapid-response, ops, admin, commissioner)"
     )
     print(f"Ready in {total:.1f}s  " + "  ".join(f"{k}={v:.1f}s" for k, v in stack.timings.items()))
     print(
