@@ -1,9 +1,10 @@
 """Wires adapters into the service layer; the only module that knows both."""
 
 from cch_servicekit import Problem, ServiceDefinition
-from stratification.adapters import run_tables  # noqa: F401  (registers the run tables)
+from stratification.adapters import ingest_tables, run_tables  # noqa: F401  (registers tables)
 from stratification.adapters.tables import metadata
 from stratification.api.fhir import router as fhir_router
+from stratification.api.fhir_ingest import router as fhir_ingest_router
 from stratification.api.ingest import router as ingest_router
 from stratification.api.modelling import router as modelling_router
 from stratification.api.reports import router as reports_router
@@ -45,7 +46,14 @@ def service_definition(settings: Settings | None = None) -> ServiceDefinition:
         ),
         settings=settings or Settings(),
         metadata=metadata,
-        routers=[runs_router, reports_router, fhir_router, modelling_router, ingest_router],
+        routers=[
+            runs_router,
+            reports_router,
+            fhir_router,
+            fhir_ingest_router,
+            modelling_router,
+            ingest_router,
+        ],
         handlers=handlers,
         domain_errors={DomainError: _problem},
         background=[monthly_runs],

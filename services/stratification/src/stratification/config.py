@@ -11,6 +11,8 @@ class Settings(ServiceSettings):
     http_port: int = 8001
     # bulk ingest batches are larger than FHIR resources
     max_body_bytes: int = 64 * 1024 * 1024
+    # a FHIR transaction Bundle is parsed whole in memory; big loads go as NDJSON files
+    max_bundle_bytes: int = 16 * 1024 * 1024
     # the population is re-stratified monthly; the scheduler checks this often
     schedule_runs: bool = True
     run_every_days: int = 30

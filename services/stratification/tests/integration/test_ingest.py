@@ -1,8 +1,10 @@
 """Bulk ingest: a batch with any bad row is rejected whole, naming every bad row."""
 
-import pytest
-from cch_devstack.testing import service_app
+import json
 
+import pytest
+
+from cch_devstack.testing import service_app
 from stratification.main import create_app
 
 pytestmark = pytest.mark.integration
@@ -72,8 +74,17 @@ async def test_a_valid_batch_registers_patients_and_their_activity(infra, token_
         f"9434765919,female,1938-05-04,{practice},SY1 1AA,349000,312000\n"
     )
     activity = (
-        '{"nhs_number": "9434765919", "practice_code": "%s", "date": "2024-11-02", '
-        '"kind": "nel", "icd10_primary": "I50.0", "icd10_secondary": "N39.0;R26.8"}\n' % practice
+        json.dumps(
+            {
+                "nhs_number": "9434765919",
+                "practice_code": practice,
+                "date": "2024-11-02",
+                "kind": "nel",
+                "icd10_primary": "I50.0",
+                "icd10_secondary": "N39.0;R26.8",
+            }
+        )
+        + "\n"
     )
     async with service_app(
         infra, "stratification", create_app, STRATIFICATION_SCHEDULE_RUNS="false"
@@ -97,4 +108,22 @@ async def test_a_valid_batch_registers_patients_and_their_activity(infra, token_
             headers={**ehr, "content-type": "application/x-ndjson"},
         )
         assert a.status_code == 200, a.text
-        assert a.json() == {"accepted": True, "rows": 1, "patients": 1}
+        assert {k: v for k, v in a.json().items() if k != "job_id"} == {
+            "accepted": True,
+            "rows": 1,
+            "patients": 1,
+        }
+        duplicate = await client.post(
+            "/ingest/activity",
+            content=activity.encode(),
+            headers={**ehr, "content-type": "application/x-ndjson"},
+        )
+        assert duplicate.status_code == 422
+        assert duplicate.json()["errors"] == [
+            {
+                "line": 1,
+                "field": "row",
+                "value": "9434765919",
+                "reason": "already stored (duplicate row)",
+            }
+        ]

@@ -3,6 +3,7 @@
 import io
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import asyncpg
 import numpy as np
@@ -28,60 +29,88 @@ class StoredPopulation:
         return len(self.patient_id)
 
 
-async def _copy(conn: asyncpg.Connection, query: str) -> pd.DataFrame:
+async def _copy(conn: asyncpg.Connection, query: str, dtype: Any = str) -> pd.DataFrame:
     buffer = io.BytesIO()
     await conn.copy_from_query(query, output=buffer, format="csv", header=True)
     buffer.seek(0)
-    return pd.read_csv(buffer, dtype=str, keep_default_na=False)
+    return pd.read_csv(buffer, dtype=dtype, keep_default_na=False)
 
 
-async def read_population(
-    conn: asyncpg.Connection, *, practice: str | None = None
-) -> StoredPopulation:
-    patients = await _copy(
-        conn,
-        "SELECT p.id, p.nhs_number, p.sex, p.birth_date, p.practice_code, pr.locality "
-        "FROM patient p JOIN practice pr ON pr.code = p.practice_code ORDER BY p.id",
-    )
-    activity = await _copy(
-        conn,
-        "SELECT patient_id, occurred_on, kind, icd10_primary, "
-        "array_to_string(icd10_secondary, ';') AS secondary FROM activity ORDER BY id",
-    )
-    ids = patients["id"].astype(np.int64).to_numpy()
+_KIND_CASE = "CASE kind " + " ".join(f"WHEN '{k.label}' THEN {k.value}" for k in EventKind) + " END"
+_EPOCH = "DATE '1970-01-01'"
+
+
+def _vocabulary(codes: npt.NDArray[np.object_]) -> tuple[tuple[str, ...], npt.NDArray[np.int32]]:
+    """Sorted code list and each occurrence's index in it (hashing, not sorting, the rows)."""
+    ids, uniques = pd.factorize(codes, sort=True)
+    return tuple(str(c) for c in uniques), ids.astype(np.int32)
+
+
+async def read_population(conn: asyncpg.Connection) -> StoredPopulation:
+    """One consistent snapshot; the database does the text work (dots, kinds, day numbers)."""
+    async with conn.transaction(isolation="repeatable_read", readonly=True):
+        patients = await _copy(
+            conn,
+            f"SELECT p.id, p.nhs_number, p.sex, p.birth_date - {_EPOCH} AS birth_day, "
+            "p.practice_code, pr.locality FROM patient p "
+            "JOIN practice pr ON pr.code = p.practice_code ORDER BY p.id",
+            dtype={
+                "id": np.int64,
+                "birth_day": np.int64,
+                "nhs_number": str,
+                "sex": str,
+                "practice_code": str,
+                "locality": str,
+            },
+        )
+        activity = await _copy(
+            conn,
+            f"SELECT patient_id, occurred_on - {_EPOCH} AS day, {_KIND_CASE} AS kind, "
+            "replace(icd10_primary, '.', '') AS code, cardinality(icd10_secondary) AS n "
+            "FROM activity ORDER BY id",
+            dtype={
+                "patient_id": np.int64,
+                "day": np.int64,
+                "kind": np.int8,
+                "code": str,
+                "n": np.int64,
+            },
+        )
+        secondary = await _copy(
+            conn,
+            "SELECT replace(s.code, '.', '') AS code FROM activity a, "
+            "unnest(a.icd10_secondary) WITH ORDINALITY AS s(code, n) "
+            "WHERE cardinality(a.icd10_secondary) > 0 ORDER BY a.id, s.n",
+        )
+    ids = patients["id"].to_numpy()
     position = np.full(int(ids.max()) + 1 if len(ids) else 1, -1, dtype=np.int64)
     position[ids] = np.arange(len(ids))
-    person = position[activity["patient_id"].astype(np.int64).to_numpy()].astype(np.int32)
-
-    primary_codes = activity["icd10_primary"].str.replace(".", "", regex=False)
-    secondary_lists = activity["secondary"].str.replace(".", "", regex=False).str.split(";")
-    lengths = secondary_lists.map(lambda s: 0 if s == [""] else len(s)).to_numpy()
-    flat = [c for s in secondary_lists if s != [""] for c in s]
-    vocabulary, inverse = np.unique(
-        np.concatenate([primary_codes.to_numpy(dtype=str), np.asarray(flat, dtype=str)]),
-        return_inverse=True,
-    )
+    person = position[activity["patient_id"].to_numpy()].astype(np.int32)
     n = len(activity)
+    codes, inverse = _vocabulary(
+        np.concatenate(
+            [activity["code"].to_numpy(dtype=object), secondary["code"].to_numpy(dtype=object)]
+        )
+    )
     offsets = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(lengths, out=offsets[1:])
-    kinds = activity["kind"].map({k.label: k.value for k in EventKind}).to_numpy(dtype=np.int8)
-    days = pd.to_datetime(activity["occurred_on"]).to_numpy().astype("datetime64[D]")
+    np.cumsum(activity["n"].to_numpy(), out=offsets[1:])
+    days = activity["day"].to_numpy().astype("datetime64[D]")
     events = EventTable(
         n_people=len(ids),
         person=person,
         date=days,
-        kind=kinds,
-        primary=inverse[:n].astype(np.int32),
+        kind=activity["kind"].to_numpy(),
+        primary=inverse[:n],
         secondary_offsets=offsets,
-        secondary=inverse[n:].astype(np.int32),
-        codes=tuple(str(c) for c in vocabulary),
+        secondary=inverse[n:],
+        codes=codes,
     )
     last = days.max().astype(object) if n else None
     return StoredPopulation(
         patient_id=ids,
         nhs_number=patients["nhs_number"].to_numpy(dtype=str),
         male=(patients["sex"] == "male").to_numpy(),
-        birth_date=pd.to_datetime(patients["birth_date"]).to_numpy().astype("datetime64[D]"),
+        birth_date=patients["birth_day"].to_numpy().astype("datetime64[D]"),
         practice_code=patients["practice_code"].to_numpy(dtype=str),
         locality=patients["locality"].to_numpy(dtype=str),
         events=events,

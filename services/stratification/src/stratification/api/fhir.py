@@ -221,25 +221,35 @@ async def search_risk(
 
 @router.get("/metadata")
 async def metadata(_: PrincipalDep) -> FhirResponse:
-    return FhirResponse(
-        capability_statement(
-            name="CareCloserToHomeStratification",
-            title="Stratification FHIR API",
-            resources=[
-                {
-                    "type": "RiskAssessment",
-                    "interaction": [{"code": "read"}, {"code": "search-type"}],
-                    "searchParam": [
-                        {"name": "patient", "type": "token"},
-                        {"name": "risk", "type": "token"},
-                        {"name": "date", "type": "date"},
-                    ],
-                },
-                {
-                    "type": "List",
-                    "interaction": [{"code": "search-type"}],
-                    "searchParam": [{"name": "practice", "type": "token"}],
-                },
-            ],
-        )
+    statement = capability_statement(
+        name="CareCloserToHomeStratification",
+        title="Stratification FHIR API",
+        resources=[
+            {
+                "type": "RiskAssessment",
+                "interaction": [{"code": "read"}, {"code": "search-type"}],
+                "searchParam": [
+                    {"name": "patient", "type": "token"},
+                    {"name": "risk", "type": "token"},
+                    {"name": "date", "type": "date"},
+                ],
+            },
+            {
+                "type": "List",
+                "interaction": [{"code": "search-type"}],
+                "searchParam": [{"name": "practice", "type": "token"}],
+            },
+        ],
     )
+    statement["rest"][0]["interaction"] = [
+        {"code": code, "documentation": BUNDLE_DOC} for code in ("transaction", "batch")
+    ]
+    return FhirResponse(statement)
+
+
+BUNDLE_DOC = (
+    "POST a Bundle of Patient (NHS number, birthDate, gender, generalPractitioner ODS code, "
+    "postcode), Condition (ICD-10, onset or recorded date) and Encounter (class AMB/EMER/IMP with "
+    "priority EM, period.start, ICD-10 reasonCode or diagnosis) to load population data; "
+    "a Bundle with any bad entry is rejected whole."
+)

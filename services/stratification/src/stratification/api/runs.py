@@ -24,13 +24,23 @@ Reader = Annotated[
 
 class RunRequest(BaseModel):
     practice_code: str | None = Field(default=None, pattern=r"^[A-Z]\d{5}$")
+    model_version: str | None = Field(
+        default=None,
+        max_length=64,
+        description="score with this stored model instead of training a new one",
+    )
 
 
 @router.post("/runs", status_code=202, summary="Start a run over the population or one practice")
 async def create_run(
     runtime: RuntimeDep, principal: Runner, body: RunRequest, response: Response
 ) -> dict[str, Any]:
-    started = await start_run(runtime, practice=body.practice_code, requested_by=principal.actor)
+    started = await start_run(
+        runtime,
+        practice=body.practice_code,
+        requested_by=principal.actor,
+        model=body.model_version,
+    )
     if started.get("repeat"):
         response.status_code = 200
     response.headers["Location"] = f"/runs/{started['id']}"

@@ -23,7 +23,12 @@ from stratification.adapters.population_reader import (
     snapshot_id,
 )
 from stratification.adapters.run_tables import current_tier, model_version, run
-from stratification.domain.errors import NoPopulation, RunAlreadyInProgress, UnknownPractice
+from stratification.domain.errors import (
+    NoPopulation,
+    RunAlreadyInProgress,
+    UnknownModelVersion,
+    UnknownPractice,
+)
 from stratification.domain.model_metrics import evaluate
 from stratification.domain.risk.features import admitted_within_year, build_features
 from stratification.domain.risk_model import ModelArtefact, TrainingWindow, train
@@ -36,11 +41,25 @@ def _dsn(runtime: Runtime) -> str:
     return runtime.settings.database_url.replace("postgresql+asyncpg://", "postgresql://")
 
 
-async def start_run(runtime: Runtime, *, practice: str | None, requested_by: str) -> dict[str, Any]:
-    """Idempotent per (model kind, data snapshot, scope): a repeat returns the earlier run."""
+async def start_run(
+    runtime: Runtime,
+    *,
+    practice: str | None,
+    requested_by: str,
+    model: str | None = None,
+) -> dict[str, Any]:
+    """Idempotent per (model version, data snapshot, scope): a repeat returns the earlier run.
+
+    Without a model version the run trains a fresh model on the data; with one it scores with
+    that stored model, so a commissioner can re-run last month's model on this month's data.
+    """
     conn = await asyncpg.connect(_dsn(runtime))
     try:
-        if await conn.fetchval("SELECT count(*) FROM patient") == 0:
+        if model and not await conn.fetchval(
+            "SELECT 1 FROM model_version WHERE version = $1", model
+        ):
+            raise UnknownModelVersion(f"model version {model!r} does not exist")
+        if not await conn.fetchval("SELECT EXISTS (SELECT 1 FROM patient)"):
             raise NoPopulation("no population has been loaded yet")
         if practice and not await conn.fetchval("SELECT 1 FROM practice WHERE code = $1", practice):
             raise UnknownPractice(f"practice {practice!r} is not known")
@@ -58,6 +77,7 @@ async def start_run(runtime: Runtime, *, practice: str | None, requested_by: str
                         if practice is None
                         else run.c.practice_code == practice
                     )
+                    .where(run.c.model_version == model if model else sa.true())
                     .order_by(run.c.started_at.desc())
                     .limit(1)
                 )
@@ -76,13 +96,16 @@ async def start_run(runtime: Runtime, *, practice: str | None, requested_by: str
         "requested_by": requested_by,
         "started_at": datetime.now(UTC),
         "progress": "queued",
+        "model_version": model,
     }
     try:
         async with runtime.engine.begin() as db:
             await db.execute(sa.insert(run).values(**row))
     except IntegrityError as exc:
         raise RunAlreadyInProgress("a stratification run is already in progress") from exc
-    runtime.spawn(f"run-{run_id[:8]}", execute_run(runtime, run_id=run_id, practice=practice))
+    runtime.spawn(
+        f"run-{run_id[:8]}", execute_run(runtime, run_id=run_id, practice=practice, model=model)
+    )
     return {**row, "repeat": False}
 
 
@@ -105,15 +128,26 @@ class Scored:
         return self.model.version
 
 
-def score_population(pop: StoredPopulation, *, policy: TierPolicy, snapshot: str) -> Scored:
-    """Train on one year, judge on the next (held out), score the coming year. CPU-bound."""
+def score_population(
+    pop: StoredPopulation,
+    *,
+    policy: TierPolicy,
+    snapshot: str,
+    model: ModelArtefact | None = None,
+) -> Scored:
+    """Train on one year, judge on the next (held out), score the coming year. CPU-bound.
+
+    Given a stored model, skip training and score with it (its metrics stay as stored).
+    """
     if pop.last_activity is None:
         raise NoPopulation("no activity has been loaded yet")
     index = pop.last_activity + timedelta(days=1)
+    if model is not None:
+        return _score(pop, model, policy=policy, index=index)
     train_at, test_at = index - timedelta(days=730), index - timedelta(days=365)
     features = {
         d: build_features(pop.events, birth_date=pop.birth_date, male=pop.male, index_date=d)
-        for d in (train_at, test_at, index)
+        for d in (train_at, test_at)
     }
     history = features[train_at]
     old = policy.eligible(history.age)
@@ -135,7 +169,13 @@ def score_population(pop: StoredPopulation, *, policy: TierPolicy, snapshot: str
             model.score(held_out.matrix[judged]),
         )
     )
-    now = features[index]
+    return _score(pop, model, policy=policy, index=index)
+
+
+def _score(
+    pop: StoredPopulation, model: ModelArtefact, *, policy: TierPolicy, index: date
+) -> Scored:
+    now = build_features(pop.events, birth_date=pop.birth_date, male=pop.male, index_date=index)
     eligible = policy.eligible(now.age)
     probability = model.score(now.matrix)
     codes = assign_tiers(probability, eligible, policy).codes
@@ -150,9 +190,11 @@ def score_population(pop: StoredPopulation, *, policy: TierPolicy, snapshot: str
     return Scored(model, index, probability, tiers, factors, eligible)
 
 
-async def execute_run(runtime: Runtime, *, run_id: str, practice: str | None) -> None:
+async def execute_run(
+    runtime: Runtime, *, run_id: str, practice: str | None, model: str | None = None
+) -> None:
     try:
-        await _execute(runtime, run_id=run_id, practice=practice)
+        await _execute(runtime, run_id=run_id, practice=practice, model=model)
     except Exception as exc:
         log.exception("run %s failed", run_id)
         await _progress(
@@ -165,17 +207,30 @@ async def execute_run(runtime: Runtime, *, run_id: str, practice: str | None) ->
         )
 
 
-async def _execute(runtime: Runtime, *, run_id: str, practice: str | None) -> None:
+async def _execute(
+    runtime: Runtime, *, run_id: str, practice: str | None, model: str | None
+) -> None:
     await _progress(runtime, run_id, "loading population")
     conn = await asyncpg.connect(_dsn(runtime))
     try:
         pop = await read_population(conn)
         snapshot = await snapshot_id(conn)
         previous = dict(await conn.fetch("SELECT patient_id, tier FROM current_tier"))
+        stored = (
+            await conn.fetchval("SELECT artefact FROM model_version WHERE version = $1", model)
+            if model
+            else None
+        )
     finally:
         await conn.close()
     await _progress(runtime, run_id, f"scoring {pop.size:,} people")
-    scored = await asyncio.to_thread(score_population, pop, policy=TierPolicy(), snapshot=snapshot)
+    scored = await asyncio.to_thread(
+        score_population,
+        pop,
+        policy=TierPolicy(),
+        snapshot=snapshot,
+        model=None if stored is None else ModelArtefact.from_json(stored),
+    )
     in_scope = scored.eligible & (pop.practice_code == practice if practice else True)
     rows = np.flatnonzero(in_scope)
     factor_of = dict(zip(np.flatnonzero(scored.eligible).tolist(), scored.factors, strict=True))
