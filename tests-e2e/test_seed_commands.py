@@ -1,6 +1,7 @@
 """`make run` seeds every service through its CLI; each seed must work and be repeatable."""
 
 import pytest
+
 from cch_devstack.config import SERVICES
 from cch_devstack.provision import seed_all
 

@@ -62,3 +62,20 @@ def test_capability_statements_for_r4_4_0_1_validate():
     statement = capability_statement(name="T", title="T", resources=[{"type": "CarePlan"}])
     assert statement["fhirVersion"] == "4.0.1"
     assert schema_errors(statement) == []
+
+
+def test_the_merged_capability_statement_keeps_each_services_types_and_system_interactions():
+    from cch_fhir.capability import capability_statement, merge
+
+    strat = capability_statement(
+        name="s",
+        title="s",
+        resources=[{"type": "RiskAssessment"}],
+        interactions=[{"code": "transaction"}, {"code": "batch"}],
+    )
+    plans = capability_statement(name="c", title="c", resources=[{"type": "CarePlan"}])
+    merged = merge([plans, strat], base_url="http://gw/fhir")
+    rest = merged["rest"][0]
+    assert [r["type"] for r in rest["resource"]] == ["CarePlan", "RiskAssessment"]
+    assert rest["interaction"] == [{"code": "batch"}, {"code": "transaction"}]
+    assert merged["implementation"]["url"] == "http://gw/fhir"

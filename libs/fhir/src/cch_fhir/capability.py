@@ -20,7 +20,12 @@ SMART_SECURITY = {
 
 
 def capability_statement(
-    *, name: str, title: str, resources: list[dict[str, Any]], base_url: str | None = None
+    *,
+    name: str,
+    title: str,
+    resources: list[dict[str, Any]],
+    base_url: str | None = None,
+    interactions: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     statement: dict[str, Any] = {
         "resourceType": "CapabilityStatement",
@@ -35,6 +40,8 @@ def capability_statement(
         "format": ["application/fhir+json", "json"],
         "rest": [{"mode": "server", "security": SMART_SECURITY, "resource": resources}],
     }
+    if interactions:
+        statement["rest"][0]["interaction"] = interactions
     if base_url:
         statement["implementation"] = {"description": title, "url": base_url}
     return statement
@@ -43,13 +50,17 @@ def capability_statement(
 def merge(statements: list[dict[str, Any]], *, base_url: str) -> dict[str, Any]:
     """One statement for the gateway's single FHIR base, from each service's own."""
     resources: list[dict[str, Any]] = []
+    system_level: dict[str, dict[str, Any]] = {}
     for st in statements:
         for rest in st.get("rest", []):
             resources.extend(rest.get("resource", []))
+            for interaction in rest.get("interaction", []):
+                system_level.setdefault(str(interaction.get("code")), interaction)
     resources.sort(key=lambda r: str(r.get("type")))
     return capability_statement(
         name="CareCloserToHome",
         title="Care Closer to Home FHIR API",
         resources=resources,
         base_url=base_url,
+        interactions=[system_level[code] for code in sorted(system_level)],
     )

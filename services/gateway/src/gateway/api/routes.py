@@ -15,7 +15,12 @@ from cch_fhir.http import FhirResponse
 from cch_servicekit import PrincipalDep, Problem, RuntimeDep
 from cch_servicekit.deps import get_principal
 from gateway.adapters.upstream import forward
-from gateway.domain.routing import FHIR_CAPABILITY_SOURCES, is_public, owner_of
+from gateway.domain.routing import (
+    FHIR_BUNDLE_OWNER,
+    FHIR_CAPABILITY_SOURCES,
+    is_public,
+    owner_of,
+)
 
 router = APIRouter()
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
@@ -61,6 +66,20 @@ async def capability(
         s for s in await asyncio.gather(*(fetch(s) for s in FHIR_CAPABILITY_SOURCES)) if s
     ]
     return FhirResponse(merge(statements, base_url=f"{public_base(request)}/fhir"))
+
+
+@router.post("/fhir", tags=["fhir"], summary="A transaction or batch Bundle (activity data)")
+async def fhir_bundle(
+    request: Request, runtime: RuntimeDep, client: Client, _: PrincipalDep
+) -> Response:
+    try:
+        return await forward(
+            client, request, base=runtime.extras["upstreams"][FHIR_BUNDLE_OWNER], path="/fhir"
+        )
+    except httpx.HTTPError as exc:
+        raise FhirError.of(
+            502, "transient", f"{FHIR_BUNDLE_OWNER} is unavailable: {type(exc).__name__}"
+        ) from exc
 
 
 @router.api_route("/fhir/{resource_type}", methods=METHODS, tags=["fhir"], include_in_schema=False)

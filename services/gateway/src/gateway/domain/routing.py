@@ -12,6 +12,9 @@ FHIR_OWNERS: dict[str, str] = {
     "List": "stratification",
 }
 
+# A transaction or batch Bundle posted to the base: the only Bundles served load activity data.
+FHIR_BUNDLE_OWNER = "stratification"
+
 FHIR_CAPABILITY_SOURCES: tuple[str, ...] = ("careplans", "referrals", "stratification")
 
 
