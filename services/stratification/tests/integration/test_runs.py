@@ -6,7 +6,11 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from cch_contracts import patient_key
-from cch_contracts.events.referrals import ReferralExcluded
+from cch_contracts.events.referrals import (
+    ReferralDecisionReversed,
+    ReferralExcluded,
+    TriageOutcome,
+)
 from cch_devstack.testing import eventually, publish, service_app
 from cch_fhir.schema import schema_errors
 from stratification.adapters.population_store import load_synthetic
@@ -150,6 +154,23 @@ async def test_excluded_patient_stays_off_report_until_review_date(infra, loaded
         assert target["patient_key"] not in await keys_on(review_on - timedelta(days=1))
         assert target["patient_key"] in await keys_on(review_on)
         assert patient_key(target["nhs_number"]) == target["patient_key"]
+
+        # The MDT withdraws the exclusion: the patient is back on today's report at once.
+        reversed_ = ReferralDecisionReversed(
+            referral_id=excluded.referral_id,
+            patient_key=target["patient_key"],
+            reversed_version=2,
+            previous_decision=TriageOutcome.EXCLUDE,
+            reason="Hospice team discharged the patient",
+            reversed_by="Practitioner/mdt-1",
+            reversed_at=datetime.now(UTC),
+        )
+        await publish(infra, reversed_, key=target["patient_key"])
+        await eventually(
+            lambda: keys_on(date.today()),
+            until=lambda keys: target["patient_key"] in keys,
+            what="exclusion lifted by the reversal",
+        )
         csv_text = (
             await client.get(
                 "/reports/predictive", params={"practice": practices, "format": "csv"}, headers=mdt
