@@ -1,6 +1,7 @@
 """Wires adapters into the service layer; the only module that knows both."""
 
 from caseload.adapters.tables import metadata
+from caseload.api.attention import router as attention_router
 from caseload.api.cases import router as cases_router
 from caseload.api.reports import router as reports_router
 from caseload.api.workforce import router as workforce_router
@@ -29,6 +30,8 @@ STATUS: dict[type[errors.DomainError], int] = {
     errors.CaseClosed: 409,
     errors.CaseNotActive: 409,
     errors.NotOnWaitingList: 409,
+    errors.NotFlaggedForClosure: 409,
+    errors.HandoverRequired: 422,
     errors.DischargeReasonRequired: 422,
     errors.DischargeCriteriaNotMet: 422,
     errors.UnknownDischargeCriterion: 422,
@@ -66,7 +69,7 @@ def service_definition(
         ),
         settings=settings,
         metadata=metadata,
-        routers=[workforce_router, cases_router, reports_router],
+        routers=[workforce_router, attention_router, cases_router, reports_router],
         handlers=build_handlers(clock),
         background=[review_scan_job(clock, settings.review_scan_seconds)],
         on_startup=[provide_clock],

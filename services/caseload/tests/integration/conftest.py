@@ -1,20 +1,16 @@
 """Caseload in-process against the real Postgres and broker, with a clock the tests move."""
 
-import json
 import uuid
-from collections.abc import Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
-from aiokafka import AIOKafkaConsumer
 
 from caseload.main import create_app
 from cch_contracts.clock import FakeClock
 from cch_contracts.events.referrals import ReferralAccepted
 from cch_contracts.topics import Topic
-from cch_devstack.testing import eventually, service_app
+from cch_devstack.testing import eventually, service_app, topic_events
 
 START = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
 
@@ -71,30 +67,6 @@ def accepted(
     )
 
 
-async def topic_payloads(
-    infra, topic: str, match: Callable[[dict[str, Any]], bool]
-) -> list[dict[str, Any]]:
-    """Every CloudEvent on a topic so far whose envelope matches (read from the start)."""
-    reader = AIOKafkaConsumer(
-        topic, bootstrap_servers=infra.bootstrap, auto_offset_reset="earliest", group_id=None
-    )
-    await reader.start()
-    found = []
-    try:
-        while True:
-            batch = await reader.getmany(timeout_ms=500, max_records=1000)
-            if not batch:
-                break
-            for records in batch.values():
-                for r in records:
-                    body = json.loads(r.value)
-                    if match(body):
-                        found.append(body)
-    finally:
-        await reader.stop()
-    return found
-
-
 CASELOAD_TOPIC = Topic.CASELOAD.value
 
 
@@ -106,7 +78,7 @@ def bus():
 
     return SimpleNamespace(
         accepted=accepted,
-        topic_payloads=topic_payloads,
+        topic_payloads=topic_events,
         ensure_workforce=ensure_workforce,
         case_for=case_for,
         CASELOAD_TOPIC=CASELOAD_TOPIC,

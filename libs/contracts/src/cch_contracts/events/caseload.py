@@ -69,6 +69,24 @@ class CaseWaitlisted(EventPayload):
     waitlisted_at: datetime
 
 
+@event("cch.caseload.withdrawn.v1", topic=Topic.CASELOAD, producer=_P)
+class CaseWithdrawn(EventPayload):
+    """A case that should not have been opened was closed: the referral was entered in error, or
+    its inclusion was withdrawn or revoked and the case closed with a handover. Not a discharge;
+    the case manager's capacity is released. `was_waiting`: the patient only held a waiting-list
+    place. Care plans close the drafted plan."""
+
+    case_id: str
+    referral_id: str | None
+    patient_key: str
+    nhs_number: str | None = Field(default=None, pattern=r"^\d{10}$")
+    reason: str = Field(max_length=4500)
+    withdrawn_by: str
+    withdrawn_at: datetime
+    was_waiting: bool
+    released_case_manager_id: str | None = None
+
+
 @event("cch.review.due.v1", topic=Topic.CASELOAD, producer=_P)
 class ReviewDue(EventPayload):
     """A case's MDT review has fallen due on its tier's schedule."""

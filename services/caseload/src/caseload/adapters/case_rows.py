@@ -6,11 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from caseload.domain.attention import Attention
 from caseload.domain.capacity import case_weight
 from caseload.domain.cases import Case, CaseHistoryEntry
 from caseload.domain.ownership import Assignment
 from caseload.domain.vocabulary import (
     AssignmentKind,
+    AttentionAction,
     CaseStatus,
     DischargeReason,
     Locality,
@@ -66,6 +68,9 @@ def case_from_row(row: Any) -> Case:
         early_review=row.early_review,
         discharge_reason=DischargeReason(row.discharge_reason) if row.discharge_reason else None,
         closed_at=row.closed_at,
+        included_at=row.included_at,
+        referral_status=row.referral_status,
+        attention=attention_from_json(row.attention),
         history=[
             CaseHistoryEntry(datetime.fromisoformat(h["at"]), h["action"], h["detail"], h.get("by"))
             for h in row.history
@@ -97,11 +102,38 @@ def case_values(case: Case) -> dict[str, Any]:
         "discharge_reason": case.discharge_reason.value if case.discharge_reason else None,
         "opened_at": case.opened_at,
         "closed_at": case.closed_at,
+        "included_at": case.included_at,
+        "referral_status": case.referral_status,
+        "attention": attention_json(case.attention),
         "history": [
             {"at": h.at.isoformat(), "action": h.action, "detail": h.detail, "by": h.by}
             for h in case.history
         ],
     }
+
+
+def attention_json(flag: Attention | None) -> dict[str, Any] | None:
+    if flag is None:
+        return None
+    return {
+        "action": flag.action.value,
+        "reason": flag.reason,
+        "raised_by": flag.raised_by,
+        "raised_at": flag.raised_at.isoformat(),
+        "cause": flag.cause,
+    }
+
+
+def attention_from_json(value: dict[str, Any] | None) -> Attention | None:
+    if not value:
+        return None
+    return Attention(
+        action=AttentionAction(value["action"]),
+        reason=value["reason"],
+        raised_by=value["raised_by"],
+        raised_at=datetime.fromisoformat(value["raised_at"]),
+        cause=value["cause"],
+    )
 
 
 def waiting_values(entry: WaitingEntry) -> dict[str, Any]:

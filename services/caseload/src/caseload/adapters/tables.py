@@ -77,6 +77,10 @@ cases = sa.Table(
     sa.Column("closed_at", sa.DateTime(timezone=True)),
     sa.Column("history", JSONB, nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    # migration 0004: the referral changed under the case
+    sa.Column("included_at", sa.DateTime(timezone=True)),
+    sa.Column("referral_status", sa.String(32)),
+    sa.Column("attention", JSONB),
     sa.Index("ux_cases_referral", "referral_id", unique=True),
     sa.Index(
         "ux_cases_open_patient",
@@ -86,6 +90,11 @@ cases = sa.Table(
     ),
     sa.Index("ix_cases_patient", "patient_key"),
     sa.Index("ix_cases_manager", "case_manager_id"),
+    sa.Index(
+        "ix_cases_attention",
+        "locality",
+        postgresql_where=sa.text("attention IS NOT NULL AND status IN ('waiting', 'active')"),
+    ),
     sa.Index(
         "ix_cases_review_due",
         "next_review_on",

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from fastapi import APIRouter
 
 from caseload.adapters.case_rows import case_from_row
-from caseload.adapters.tables import cases
+from caseload.adapters.tables import OPEN_STATUSES, cases
 from caseload.api.deps import ClockDep, ReportReader
 from caseload.config import Settings
 from caseload.domain.modelled_numbers import ModelledBasis
@@ -46,6 +46,20 @@ async def caseload_report(
             )
         )
         overdue = reviews_overdue([case_from_row(r) for r in rows], now)
+        withdrawn: dict[str, int] = dict(
+            (
+                await uow.session.execute(
+                    sa.select(cases.c.locality, sa.func.count())
+                    .where(cases.c.status == CaseStatus.WITHDRAWN.value)
+                    .group_by(cases.c.locality)
+                )
+            ).all()
+        )
+        flagged = await uow.session.scalar(
+            sa.select(sa.func.count()).where(
+                cases.c.attention.is_not(None), cases.c.status.in_(OPEN_STATUSES)
+            )
+        )
     by_locality = caseload_by_locality(
         caseloads.workforce, caseloads.ledger, basis=basis, scale=scale
     )
@@ -73,6 +87,10 @@ async def caseload_report(
             for r in caseload_by_manager(caseloads.workforce, caseloads.ledger)
         ],
         "waiting": len(caseloads.waiting),
+        # cases that should not have been opened (entered in error, inclusion withdrawn): closed,
+        # capacity released, and not counted as discharges
+        "withdrawn": {"total": sum(withdrawn.values()), "by_locality": withdrawn},
+        "needs_attention": flagged or 0,
         "reviews_overdue": {
             "total": len(overdue),
             "by_owner": overdue_by_owner(overdue),

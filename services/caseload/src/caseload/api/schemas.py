@@ -82,6 +82,14 @@ class OverrideIn(_Body):
     out_of_locality_reason: Reason | None = None
 
 
+class WithdrawIn(_Body):
+    """Closing a case whose inclusion was withdrawn: who takes over the patient's care."""
+
+    handover: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)
+    ]
+
+
 def team_view(team: Team) -> dict[str, Any]:
     return {
         "team_id": team.team_id,
@@ -137,6 +145,16 @@ def case_view(case: Case, *, history: bool = False) -> dict[str, Any]:
         "discharge_reason": case.discharge_reason.value if case.discharge_reason else None,
         "opened_at": case.opened_at,
         "closed_at": case.closed_at,
+        "included_at": case.included_at,
+        "referral_status": case.referral_status,
+        "attention": None
+        if case.attention is None
+        else {
+            "action": case.attention.action.value,
+            "reason": case.attention.reason,
+            "raised_by": case.attention.raised_by,
+            "raised_at": case.attention.raised_at,
+        },
     }
     if history:
         view["history"] = [

@@ -6,7 +6,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
-from caseload.domain.vocabulary import AssignmentKind, CaseStatus, Locality, NeedLevel, Tier
+from caseload.domain.vocabulary import (
+    CLOSED_STATUSES,
+    AssignmentKind,
+    CaseStatus,
+    Locality,
+    NeedLevel,
+    Tier,
+)
 
 # Weighted points a case adds to its case manager's load, by tier: the Highest tier needs
 # "as required" contact, High monthly to six-weekly, Medium/Low far less.
@@ -99,7 +106,7 @@ class LoadLedger:
             self._apply(old, -1)
             if self._open_by_patient.get(old.patient_key) == case.case_id:
                 del self._open_by_patient[old.patient_key]
-        if case.status in (CaseStatus.DISCHARGED, CaseStatus.TRANSFERRED):
+        if case.status in CLOSED_STATUSES:
             return
         new = Contribution(
             patient_key=case.patient_key,

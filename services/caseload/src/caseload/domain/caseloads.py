@@ -16,13 +16,21 @@ from caseload.domain.assignment import (
     TeamLeadOverride,
     summary_of,
 )
+from caseload.domain.attention import Attention
 from caseload.domain.capacity import LoadLedger
 from caseload.domain.cases import AcceptedReferral, Case
 from caseload.domain.discharge import DEFAULT_DISCHARGE_CRITERIA
 from caseload.domain.errors import CaseAlreadyOpen, InvalidReviewOutcome
 from caseload.domain.mdt_review import MdtReview
 from caseload.domain.ownership import TransferTarget
-from caseload.domain.vocabulary import CaseStatus, ReviewOutcome, Tier, TransferSetting
+from caseload.domain.vocabulary import (
+    AttentionAction,
+    CaseStatus,
+    NeedLevel,
+    ReviewOutcome,
+    Tier,
+    TransferSetting,
+)
 from caseload.domain.waiting_list import Pool, WaitingEntry, WaitingList
 from caseload.domain.workforce import Workforce
 
@@ -165,6 +173,50 @@ class Caseloads:
         case.change_tier(tier, now=now)
         self.waiting.retier(case.case_id, tier)
         self.ledger.sync(case)
+
+    def withdraw(self, case: Case, *, reason: str, by: str, now: datetime) -> None:
+        """Close a case that should not have been opened: its place or capacity is freed."""
+        case.withdraw(reason=reason, by=by, now=now)
+        self.waiting.discard(case.case_id)
+        self.ledger.sync(case)
+
+    def correct_need_level(
+        self, case: Case, need_level: NeedLevel, *, decided_by: str, now: datetime
+    ) -> AssignmentDecision:
+        """Follow a corrected inclusion: the owner its need level calls for, explained.
+
+        A waiting patient no longer severe goes to their team or self-care now. An active case
+        moves owner; when it is now severe and no fitting case manager has room, it stays with
+        its current holder and is flagged for a team lead to name one.
+        """
+        case.correct_need_level(need_level, decided_by=decided_by, now=now)
+        if case.status is CaseStatus.WAITING:  # only severe need waits: now team or self-care
+            decision = self.assigner.decide_for_waiting(_referral_of(case))
+            self._apply(case, decision, now)
+            return decision
+        decision = self.assigner.decide(_referral_of(case))
+        assignment = decision.assignment()
+        why = f"need level corrected to {need_level}: {decision.why}"
+        if assignment is None:
+            case.flag(
+                Attention(
+                    action=AttentionAction.ASSIGN_CASE_MANAGER,
+                    reason=f"{why}; stays with {case.assignment.owner if case.assignment else '-'}",
+                    raised_by=decided_by,
+                    raised_at=now,
+                    cause=f"need-corrected:{need_level}",
+                )
+            )
+        elif assignment != case.assignment:
+            case.reassign(
+                assignment,
+                now=now,
+                why=why,
+                decided_by=decided_by,
+                case_manager=decision.case_manager,
+            )
+        self.ledger.sync(case)
+        return decision
 
     def sync(self, case: Case) -> None:
         """Bring aggregates in line with a case changed elsewhere (e.g. loaded from storage)."""

@@ -2,8 +2,9 @@
 
 Transfers to another case manager or to the integrated care team keep the case open (still on
 the programme, still reviewed); transfers to hospital at home, primary care or social care
-close it as TRANSFERRED. A closed (discharged or transferred) case releases its capacity when
-the ledger syncs it and accepts no further reviews.
+close it as TRANSFERRED. A case that should never have been opened is WITHDRAWN (not
+discharged). A closed case releases its capacity when the ledger syncs it and accepts no
+further reviews.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from caseload.domain.attention import Attention
 from caseload.domain.capacity import case_weight
 from caseload.domain.discharge import DEFAULT_DISCHARGE_CRITERIA, check_discharge
 from caseload.domain.errors import CaseClosed, CaseNotActive, InvalidReviewOutcome, NotOnWaitingList
@@ -27,6 +29,7 @@ from caseload.domain.events import (
 )
 from caseload.domain.mdt_review import MdtReview
 from caseload.domain.ownership import Assignment
+from caseload.domain.referral_changes import FollowsReferral
 from caseload.domain.review_schedule import (
     REVIEW_FREQUENCY,
     early_review_due,
@@ -36,7 +39,9 @@ from caseload.domain.review_schedule import (
     review_interval_days,
 )
 from caseload.domain.vocabulary import (
+    CLOSED_STATUSES,
     AssignmentKind,
+    AttentionAction,
     CaseStatus,
     DischargeReason,
     Locality,
@@ -46,8 +51,6 @@ from caseload.domain.vocabulary import (
     Tier,
     TransferSetting,
 )
-
-_CLOSED = (CaseStatus.DISCHARGED, CaseStatus.TRANSFERRED)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -61,6 +64,7 @@ class AcceptedReferral:
     tier: Tier | None = None
     practice_code: str | None = None
     referral_id: str | None = None
+    decided_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +78,7 @@ class CaseHistoryEntry:
 
 
 @dataclass(eq=False, kw_only=True)
-class Case:
+class Case(FollowsReferral):
     """A patient's case on the programme, from acceptance to discharge or transfer out."""
 
     case_id: str
@@ -96,6 +100,9 @@ class Case:
     early_review: bool = False
     discharge_reason: DischargeReason | None = None
     closed_at: datetime | None = None
+    included_at: datetime | None = None  # when the MDT decided the inclusion now standing
+    referral_status: str | None = None  # set when the referral went on hold, resumed, ...
+    attention: Attention | None = None
     history: list[CaseHistoryEntry] = field(default_factory=list)
     _events: list[DomainEvent] = field(default_factory=list, repr=False)
 
@@ -112,6 +119,7 @@ class Case:
             tier=referral.tier,
             practice_code=referral.practice_code,
             referral_id=referral.referral_id,
+            included_at=referral.decided_at,
         )
         case._log(now, "opened", f"{referral.need_level} need, {referral.most_pressing_need}")
         return case
@@ -141,7 +149,7 @@ class Case:
     @property
     def is_closed(self) -> bool:
         """Discharged or transferred out."""
-        return self.status in _CLOSED
+        return self.status in CLOSED_STATUSES
 
     def pull_events(self) -> list[DomainEvent]:
         """Hand the collected events to the service layer (once)."""
@@ -309,6 +317,8 @@ class Case:
         from_owner = old.owner if old else "unassigned"
         to_owner = new.owner if new else f"setting:{target.setting}"
         self.assignment = new or old
+        if new is not None and new.kind is AssignmentKind.CASE_MANAGER:
+            self._clear_attention(AttentionAction.ASSIGN_CASE_MANAGER)
         if new is None:
             self.status = CaseStatus.TRANSFERRED
             self.closed_at = review.reviewed_at

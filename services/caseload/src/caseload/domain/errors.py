@@ -103,6 +103,18 @@ class NotOnWaitingList(DomainError):
     code = "not-on-waiting-list"
 
 
+class NotFlaggedForClosure(DomainError):
+    """Only a case whose inclusion was withdrawn or revoked is closed without an MDT outcome."""
+
+    code = "not-flagged-for-closure"
+
+
+class HandoverRequired(DomainError):
+    """Closing a case whose inclusion was withdrawn must say who takes over the patient's care."""
+
+    code = "handover-required"
+
+
 class DischargeReasonRequired(DomainError):
     """Discharge must say improved, patient choice or died (the seed's three routes out)."""
 

@@ -112,6 +112,24 @@ class CaseDischarged:
     released_case_manager_id: str | None = None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CaseWithdrawn:
+    """A case that should not have been opened was closed: not a discharge, capacity released.
+
+    The referral was entered in error, or its inclusion was withdrawn and the case closed with a
+    handover; `was_waiting` when the patient only held a waiting-list place.
+    """
+
+    case_id: str
+    patient_key: str
+    referral_id: str | None
+    reason: str
+    withdrawn_by: str
+    withdrawn_at: datetime
+    was_waiting: bool
+    released_case_manager_id: str | None = None
+
+
 DomainEvent = (
     CaseAssigned
     | CaseWaitlisted
@@ -119,4 +137,5 @@ DomainEvent = (
     | ReviewDue
     | PlanAdjustmentRequested
     | CaseDischarged
+    | CaseWithdrawn
 )

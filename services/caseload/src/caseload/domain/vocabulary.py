@@ -72,12 +72,27 @@ class Profession(StrEnum):
 
 
 class CaseStatus(StrEnum):
-    """Where a case stands; discharged and transferred (out) are closed."""
+    """Where a case stands; discharged, transferred (out) and withdrawn are closed.
+
+    Withdrawn: the case should not have been opened (the referral was entered in error, or its
+    inclusion was withdrawn and the case closed with a handover). It is not a discharge.
+    """
 
     WAITING = "waiting"
     ACTIVE = "active"
     DISCHARGED = "discharged"
     TRANSFERRED = "transferred"
+    WITHDRAWN = "withdrawn"
+
+
+CLOSED_STATUSES = frozenset({CaseStatus.DISCHARGED, CaseStatus.TRANSFERRED, CaseStatus.WITHDRAWN})
+
+
+class AttentionAction(StrEnum):
+    """What a case flagged on the attention worklist needs from its case manager or team lead."""
+
+    CLOSE_WITH_HANDOVER = "close-with-handover"  # the inclusion was withdrawn or revoked
+    ASSIGN_CASE_MANAGER = "assign-case-manager"  # corrected to severe; nobody had room
 
 
 class ReviewOutcome(StrEnum):

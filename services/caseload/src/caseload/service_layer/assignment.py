@@ -65,15 +65,44 @@ async def assign_referral(
         tier=Tier(accepted.tier.value) if accepted.tier else None,
         practice_code=accepted.practice_code,
         referral_id=accepted.referral_id,
+        decided_at=accepted.decided_at,
     )
     now = clock.now()
     try:
         case, _ = caseloads.assign(referral, case_id=new_id(), now=now)
     except CaseAlreadyOpen:
-        log.info("referral %s: patient already has an open case", accepted.referral_id)
-        return None
+        return await follow_repeated_acceptance(uow, caseloads, accepted, clock=clock)
     repo.stage_new(case, nhs_number=accepted.nhs_number, now=now, waiting=caseloads.waiting)
     publish_case_events(uow, case, nhs_number=accepted.nhs_number)
+    return case
+
+
+async def follow_repeated_acceptance(
+    uow: MessagingUnitOfWork, caseloads: Caseloads, accepted: ReferralAccepted, *, clock: Clock
+) -> Case | None:
+    """Another inclusion for the referral behind an open case: a correction, or a redelivery.
+
+    A later decision at another need level moves the case to the owner that level calls for;
+    one after a withdrawn inclusion keeps the case. The same or an older decision changes nothing.
+    """
+    repo = repository(uow)
+    open_id = caseloads.ledger.open_case_for(accepted.patient_key)
+    case = await repo.get(open_id, for_update=True) if open_id else None
+    if case is None or case.referral_id != accepted.referral_id:
+        log.info("referral %s: patient already has an open case", accepted.referral_id)
+        return None
+    if case.included_at is not None and accepted.decided_at <= case.included_at:
+        return None  # the standing inclusion again, or an older one
+    now = clock.now()
+    case.confirm_inclusion(decided_at=accepted.decided_at, decided_by=accepted.decided_by)
+    case.included_at = accepted.decided_at
+    need = NeedLevel(accepted.need_level.value)
+    corrected = need is not case.need_level
+    if corrected:
+        caseloads.correct_need_level(case, need, decided_by=accepted.decided_by, now=now)
+    await store_case(uow, caseloads, case, now)
+    if corrected:
+        await place_from_waiting_list(uow, caseloads, [case.locality], clock=clock)
     return case
 
 

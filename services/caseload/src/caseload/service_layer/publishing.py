@@ -23,7 +23,7 @@ def _ref(summary: domain.CaseManagerSummary | None) -> contract.CaseManagerRef |
 
 
 def to_contract(event: domain.DomainEvent, *, nhs_number: str | None) -> EventPayload | None:
-    """The published payload of a domain event (None: not published, e.g. waitlisted)."""
+    """The published payload of a domain event (None: an internal event, not published)."""
     if isinstance(event, domain.CaseAssigned):
         return contract.CaseAssigned(
             case_id=event.case_id,
@@ -79,7 +79,31 @@ def to_contract(event: domain.DomainEvent, *, nhs_number: str | None) -> EventPa
             discharged_at=event.discharged_at,
             decided_by=event.decided_by,
         )
-    return None  # CaseWaitlisted: no contract yet; the waiting list is visible in the API
+    if isinstance(event, domain.CaseWaitlisted):
+        return contract.CaseWaitlisted(
+            case_id=event.case_id,
+            referral_id=event.referral_id,
+            patient_key=event.patient_key,
+            need_level=NeedLevel(event.need_level.value),
+            tier=_tier(event.tier),
+            locality=Locality(event.locality.value),
+            reason=event.reason,
+            waitlisted_at=event.waitlisted_at,
+        )
+    if isinstance(event, domain.CaseWithdrawn):
+        # Never sent as caseload.discharged.v1: a case opened in error was not a discharge.
+        return contract.CaseWithdrawn(
+            case_id=event.case_id,
+            referral_id=event.referral_id,
+            patient_key=event.patient_key,
+            nhs_number=nhs_number,
+            reason=event.reason,
+            withdrawn_by=event.withdrawn_by,
+            withdrawn_at=event.withdrawn_at,
+            was_waiting=event.was_waiting,
+            released_case_manager_id=event.released_case_manager_id,
+        )
+    return None
 
 
 def publish_case_events(uow: MessagingUnitOfWork, case: Case, *, nhs_number: str | None) -> int:

@@ -1,0 +1,146 @@
+"""How a case follows the referral behind it: a withdrawn or revoked inclusion flags it for
+closure, entered in error withdraws it, a hold shows on it, a corrected inclusion moves it."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from caseload.domain.attention import Attention
+from caseload.domain.errors import CaseNotActive
+from caseload.domain.events import (
+    CaseManagerSummary,
+    CaseTransferred,
+    CaseWithdrawn,
+    DomainEvent,
+)
+from caseload.domain.ownership import Assignment
+from caseload.domain.vocabulary import (
+    AssignmentKind,
+    AttentionAction,
+    CaseStatus,
+    NeedLevel,
+    TransferSetting,
+)
+
+
+class FollowsReferral:
+    """The Case aggregate's behaviour when its referral changes (mixed into Case)."""
+
+    case_id: str
+    patient_key: str
+    referral_id: str | None
+    need_level: NeedLevel
+    status: CaseStatus
+    assignment: Assignment | None
+    next_review_on: date | None
+    closed_at: datetime | None
+    included_at: datetime | None
+    referral_status: str | None
+    attention: Attention | None
+    _events: list[DomainEvent]
+
+    def _ensure_open(self) -> None:
+        raise NotImplementedError
+
+    def _log(self, at: datetime, action: str, detail: str, by: str | None = None) -> None:
+        raise NotImplementedError
+
+    def flag(self, attention: Attention) -> bool:
+        """Put the case on the attention worklist; False when this cause already put it there."""
+        self._ensure_open()
+        if self.attention is not None and self.attention.same_cause(attention):
+            return False
+        self.attention = attention
+        self._log(
+            attention.raised_at,
+            f"flagged:{attention.action}",
+            attention.reason,
+            attention.raised_by,
+        )
+        return True
+
+    def _clear_attention(self, action: AttentionAction) -> None:
+        if self.attention is not None and self.attention.action is action:
+            self.attention = None
+
+    def confirm_inclusion(self, *, decided_at: datetime, decided_by: str) -> bool:
+        """The MDT included the patient again after withdrawing the inclusion: keep the case."""
+        flag = self.attention
+        if flag is None or flag.action is not AttentionAction.CLOSE_WITH_HANDOVER:
+            return False
+        if decided_at <= flag.raised_at:
+            return False  # an older acceptance replayed: the withdrawal still stands
+        self.attention = None
+        self.included_at = decided_at
+        self._log(decided_at, "re-included", "the MDT included the patient again", decided_by)
+        return True
+
+    def correct_need_level(self, need_level: NeedLevel, *, decided_by: str, now: datetime) -> None:
+        """The MDT corrected its inclusion to another need level (ownership follows)."""
+        self._ensure_open()
+        previous, self.need_level = self.need_level, need_level
+        self._log(now, "need-corrected", f"{previous} -> {need_level} need", decided_by)
+
+    def reassign(
+        self,
+        assignment: Assignment,
+        *,
+        now: datetime,
+        why: str,
+        decided_by: str,
+        case_manager: CaseManagerSummary | None = None,
+    ) -> None:
+        """Move an active case to the owner its corrected need level calls for."""
+        if self.status is not CaseStatus.ACTIVE:
+            raise CaseNotActive(f"case {self.case_id} is {self.status}: nothing to move")
+        from_owner = self.assignment.owner if self.assignment else "unassigned"
+        self.assignment = assignment
+        if assignment.kind is AssignmentKind.CASE_MANAGER:
+            self._clear_attention(AttentionAction.ASSIGN_CASE_MANAGER)
+        self._log(now, "transferred", f"{from_owner} -> {assignment.owner}: {why}", decided_by)
+        team = assignment.kind is AssignmentKind.INTEGRATED_TEAM
+        self._events.append(
+            CaseTransferred(
+                case_id=self.case_id,
+                patient_key=self.patient_key,
+                from_owner=from_owner,
+                to_owner=assignment.owner,
+                to_setting=TransferSetting.INTEGRATED_CARE_TEAM if team else None,
+                case_manager=case_manager,
+                reason=why,
+                decided_by=decided_by,
+                transferred_at=now,
+            )
+        )
+
+    def note_referral_status(self, status: str, *, reason: str, by: str, at: datetime) -> bool:
+        """Show the referral's hold or resumption on the case; False when already shown."""
+        if self.referral_status == status:
+            return False
+        self.referral_status = status
+        self._log(at, f"referral-{status}", reason or "no reason given", by)
+        return True
+
+    def withdraw(self, *, reason: str, by: str, now: datetime) -> None:
+        """Close a case that should not have been opened; its capacity is released on sync."""
+        self._ensure_open()
+        was_waiting = self.status is CaseStatus.WAITING
+        a = self.assignment
+        released = a.owner_id if a and a.kind is AssignmentKind.CASE_MANAGER else None
+        self.status = CaseStatus.WITHDRAWN
+        self.closed_at = now
+        self.next_review_on = None
+        self.attention = None
+        self._log(now, "withdrawn", reason, by)
+        self._events.append(
+            CaseWithdrawn(
+                case_id=self.case_id,
+                patient_key=self.patient_key,
+                referral_id=self.referral_id,
+                reason=reason,
+                withdrawn_by=by,
+                withdrawn_at=now,
+                was_waiting=was_waiting,
+                released_case_manager_id=released,
+            )
+        )
