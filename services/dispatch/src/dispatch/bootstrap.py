@@ -11,11 +11,13 @@ from dispatch.adapters.tables import metadata
 from dispatch.api.board_live import router as board_router
 from dispatch.api.clinicians import router as clinicians_router
 from dispatch.api.requests import router
+from dispatch.api.simulations import router as simulations_router
 from dispatch.config import Settings
 from dispatch.domain import errors as e
 from dispatch.domain.clock import Clock, SystemClock
 from dispatch.entrypoints.consumer import build_handlers
 from dispatch.service_layer import errors as se
+from dispatch.service_layer.simulations import simulation_worker
 from dispatch.service_layer.sla_watch import auto_assign_for, sla_watch
 
 # One status per refusal, in one place.
@@ -39,6 +41,8 @@ STATUS: dict[type[e.DomainError], tuple[int, str]] = {
     e.DuplicateClinician: (409, "Duplicate clinician"),
     e.ClinicianUnavailable: (409, "Clinician unavailable"),
     se.OpenRequestExists: (409, "Patient already has an open request"),
+    se.SimulationBusy: (409, "A simulation is already queued or running"),
+    se.SimulationNotFound: (404, "Unknown simulation"),
 }
 
 
@@ -68,13 +72,13 @@ def service_definition(
         title="Dispatch",
         description=(
             "Rapid response within two hours: SLA clock, roster, assignment, warnings, board,"
-            " compliance."
+            " compliance, county simulation."
         ),
         settings=settings,
         metadata=metadata,
-        routers=[router, clinicians_router, board_router],
+        routers=[router, clinicians_router, board_router, simulations_router],
         handlers=build_handlers(auto_assign_for(settings), time),
-        background=[sla_watch],
+        background=[sla_watch, simulation_worker],
         on_startup=[install_clock, warm_postcodes],
         domain_errors={
             **{k: _problem(s, t) for k, (s, t) in STATUS.items()},

@@ -239,7 +239,10 @@ def test_coordinator_moves_a_job_to_the_better_placed_clinician_in_one_click(
             assert "status-available" in freed.get_attribute("class")
             stored = api.get(f"/requests/{rid}").json()
             assert stored["clinician_id"] == near
-            assert any(f"declined by {far}" in h["note"] for h in stored["history"])
+            # One step, not a decline then an assign: the first clinician has not declined.
+            assert [h["status"] for h in stored["history"]] == ["requested", "assigned", "assigned"]
+            assert stored["history"][-1]["note"].startswith(f"reassigned from {far}")
+            assert not any("declined" in h["note"] for h in stored["history"])
             assert not driver.find_element(By.ID, "notice").is_displayed()
         finally:
             api.post(f"/requests/{rid}/cancel", json={"reason": "browser test over"})

@@ -81,3 +81,38 @@ async def test_bad_calls_are_refused_and_leave_the_request_as_it_was(dispatch, c
         after = (await client.get(f"/requests/{rid}", headers=coordinator)).json()
         assert after["status"] == "requested" and after["clinician_id"] is None
         assert len(after["history"]) == 1
+
+
+async def test_steps_out_of_order_are_refused_and_leave_request_and_clinician_as_they_were(
+    dispatch, coordinator, kit, infra
+):
+    async with dispatch() as client:
+        nurse = await kit.add_clinician(client)
+        call = {"postcode": "SY8 1AA", "nhs_number": kit.nhs_number(), "reason": "fall"}
+        rid = (await client.post("/requests", json=call, headers=coordinator)).json()["id"]
+        await client.post(
+            f"/requests/{rid}/assign", json={"clinician_id": nurse}, headers=coordinator
+        )
+        before = (await client.get(f"/requests/{rid}", headers=coordinator)).json()
+
+        for step, body in (
+            ("arrive", None),  # arrive before accept
+            ("en-route", None),
+            ("complete", {"outcome": "stayed-home"}),
+            ("assign", {"clinician_id": nurse}),
+        ):
+            refused = await client.post(f"/requests/{rid}/{step}", json=body, headers=coordinator)
+            assert refused.status_code == 409, (step, refused.text)
+            assert refused.headers["content-type"].startswith("application/problem+json")
+            assert refused.json()["type"].endswith("/invalid-transition")
+
+        assert (await client.get(f"/requests/{rid}", headers=coordinator)).json() == before
+        board = (await client.get("/board", headers=coordinator)).json()
+        me = next(c for c in board["clinicians"] if c["id"] == nurse)
+        assert (me["status"], me["request_id"]) == ("assigned", rid)
+        assert (await client.post(f"/requests/{rid}/accept", headers=coordinator)).is_success
+        events = await kit.topic_payloads(
+            infra, kit.DISPATCH_TOPIC, lambda b: b.get("subject") == rid
+        )
+        assert not any(e["type"].endswith(("arrived.v1", "completed.v1")) for e in events)
+        await client.post(f"/requests/{rid}/cancel", json={"reason": "over"}, headers=coordinator)

@@ -57,6 +57,14 @@ async def test_urgent_referral_becomes_one_request_even_when_redelivered(
         located = next(r for r in rows if r["referral_id"] == by_postcode.referral_id)
         assert located["postcode"] == "WV16 4AA" and located["locality"] == "south"
         assert second_for_same_patient.referral_id not in {r["referral_id"] for r in rows}
+        # The redelivered referral published nothing more either: one requested event.
+        events = await eventually(
+            lambda: kit.topic_payloads(
+                infra, kit.DISPATCH_TOPIC, lambda b: b.get("subject") == mine[0]["id"]
+            ),
+            what="requested event",
+        )
+        assert [e["type"].rsplit(".", 2)[-2] for e in events] == ["requested"]
 
 
 async def test_seeding_the_roster_twice_adds_it_once(dispatch, coordinator, kit):

@@ -1,7 +1,7 @@
 """Shifts start and end over the API; handover re-plans what was not yet reached."""
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -140,3 +140,47 @@ async def test_a_clinician_cannot_end_someone_elses_shift(dispatch, kit, token_f
         ).status_code == 403
         me = {"authorization": f"Bearer {token_for('clinician', practitioner_id=nurse)}"}
         assert (await client.post(f"/clinicians/{nurse}/end-shift", headers=me)).status_code == 200
+
+
+async def test_a_rostered_shift_starts_on_its_own_at_its_start(
+    dispatch, coordinator, kit, clock, infra
+):
+    async with dispatch() as client:
+        runtime = kit.runtime_of(client)
+        nurse = await kit.add_clinician(client)
+        await client.post(f"/clinicians/{nurse}/end-shift", headers=coordinator)
+        start = clock.now() + timedelta(hours=2)
+        rostered = await client.put(
+            f"/clinicians/{nurse}/shift",
+            json={"start": start.isoformat(), "end": (start + timedelta(hours=8)).isoformat()},
+            headers=coordinator,
+        )
+        assert rostered.status_code == 200, rostered.text
+
+        async def status():
+            return (await client.get("/board", headers=coordinator)).json()["clinicians"]
+
+        await run_tick(runtime, clock)
+        assert [c["status"] for c in await status() if c["id"] == nurse] == ["off-shift"]
+
+        clock.advance(timedelta(hours=2))
+        await run_tick(runtime, clock)
+        me = next(c for c in await status() if c["id"] == nurse)
+        assert me["status"] == "available"
+
+        started = await eventually(
+            lambda: kit.topic_payloads(
+                infra, kit.DISPATCH_TOPIC, lambda b: clinician_events(b, nurse)
+            ),
+            until=lambda found: any(e["type"].endswith("shift-started.v1") for e in found),
+            what="shift-started event",
+        )
+        event = next(e["data"] for e in started if e["type"].endswith("shift-started.v1"))
+        assert datetime.fromisoformat(event["started_at"]) == start
+
+        # Ended early by hand: the watch does not put them back on for the rest of the shift.
+        clock.advance(timedelta(hours=1))
+        assert (await client.post(f"/clinicians/{nurse}/end-shift", headers=coordinator)).is_success
+        clock.advance(timedelta(minutes=30))
+        await run_tick(runtime, clock)
+        assert [c["status"] for c in await status() if c["id"] == nurse] == ["off-shift"]

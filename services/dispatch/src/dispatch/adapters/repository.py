@@ -227,6 +227,7 @@ def clinician_from_row(row: Any) -> Clinician:
         request_id=row.request_id,
         position_at=row.position_at,
         leaving_after_job=row.leaving_after_job,
+        off_duty_since=row.off_duty_since,
     )
 
 
@@ -260,6 +261,7 @@ async def save_clinician(session: AsyncSession, clinician: Clinician) -> None:
             northing=here.northing,
             position_at=clinician.position_at,
             leaving_after_job=clinician.leaving_after_job,
+            off_duty_since=clinician.off_duty_since,
             shift_start=clinician.shift.start,
             shift_end=clinician.shift.end,
         )

@@ -69,6 +69,9 @@ clinicians = sa.Table(
     sa.Column("shift_start", sa.DateTime(timezone=True), nullable=False),
     sa.Column("shift_end", sa.DateTime(timezone=True), nullable=False),
     sa.Column("leaving_after_job", sa.Boolean, nullable=False, server_default=sa.false()),
+    # When the clinician last went off duty: a rostered shift that began before then is over
+    # (ended early by hand), so the watch does not start it again.
+    sa.Column("off_duty_since", sa.DateTime(timezone=True), nullable=True),
 )
 
 transitions = sa.Table(
@@ -92,4 +95,32 @@ patient_risk = sa.Table(
     sa.Column("tier", sa.String(16), nullable=False),
     sa.Column("effective_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("run_id", sa.String(128), nullable=False),
+)
+
+# County simulations asked for over the API, with their progress and, once done, the compliance
+# table per policy. At most one is queued or running at a time: migration 0004 adds the partial
+# unique index `ix_simulations_one_at_a_time` ON ((true)) WHERE status IN ('queued', 'running').
+ACTIVE_SIMULATION = ("queued", "running")
+simulations = sa.Table(
+    "simulations",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("scale", sa.Float, nullable=False),
+    sa.Column("days", sa.Integer, nullable=False),
+    sa.Column("seed", sa.Integer, nullable=False),
+    sa.Column("roster", sa.String(64), nullable=False),
+    sa.Column("policies", sa.JSON, nullable=False),
+    sa.Column("requested_by", sa.String(200), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("heartbeat_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("worker", sa.String(128), nullable=True),
+    sa.Column("attempts", sa.SmallInteger, nullable=False, server_default="0"),
+    sa.Column("progress", sa.Float, nullable=False, server_default="0"),
+    sa.Column("results", sa.JSON, nullable=True),
+    sa.Column("seconds", sa.Float, nullable=True),
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Index("ix_simulations_created_at", "created_at"),
 )

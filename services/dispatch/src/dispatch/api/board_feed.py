@@ -90,7 +90,7 @@ async def build_snapshot(runtime: Any, now: datetime) -> Snapshot:
 
 @dataclass(frozen=True, slots=True)
 class BoardSettings:
-    """The board's knobs, taken from the service settings (`board_*`) when they name them."""
+    """The board's knobs (defaults as in config.Settings)."""
 
     poll_seconds: float = 1.0
     heartbeat_seconds: float = 15.0
@@ -99,15 +99,12 @@ class BoardSettings:
 
     @classmethod
     def of(cls, settings: Any) -> BoardSettings:
-        """Defaults overridden by any `board_<name>` field of the service settings."""
-        defaults = cls()
+        """The `board_*` fields of config.Settings (env DISPATCH_BOARD_...)."""
         return cls(
-            **{
-                name: type(getattr(defaults, name))(
-                    getattr(settings, f"board_{name}", getattr(defaults, name))
-                )
-                for name in cls.__dataclass_fields__
-            }
+            poll_seconds=float(settings.board_poll_seconds),
+            heartbeat_seconds=float(settings.board_heartbeat_seconds),
+            ticket_seconds=float(settings.board_ticket_seconds),
+            max_streams=int(settings.board_max_streams),
         )
 
 

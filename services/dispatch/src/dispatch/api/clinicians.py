@@ -11,7 +11,8 @@ from cch_auth import Principal
 from cch_servicekit import Problem
 from cch_servicekit.deps import RuntimeDep, require_roles
 from dispatch.adapters import repository as repo
-from dispatch.api.requests import Strict, clock_of
+from dispatch.api.bodies import Strict
+from dispatch.api.requests import clock_of
 from dispatch.domain.roster import Clinician
 from dispatch.service_layer import auto_assign, shifts
 from dispatch.service_layer.sla_watch import auto_assign_for

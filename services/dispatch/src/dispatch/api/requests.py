@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from cch_auth import Principal
 from cch_contracts import patient_key
@@ -16,9 +15,9 @@ from cch_servicekit.deps import RuntimeDep, require_roles
 from dispatch.adapters import repository as repo
 from dispatch.adapters.repository import StoredRequest
 from dispatch.adapters.tables import access_audit
+from dispatch.api.bodies import AssignIn, CallIn, CompleteIn, ReasonIn, ReassignIn
 from dispatch.domain.clock import Clock, SystemClock
 from dispatch.domain.sla import SlaWarnings
-from dispatch.domain.vocabulary import DispatchOutcome, Skill
 from dispatch.service_layer import auto_assign, reports
 from dispatch.service_layer import dispatching as uc
 from dispatch.service_layer.errors import RequestNotFound
@@ -30,54 +29,6 @@ Coordinator = Annotated[Principal, Depends(require_roles("coordinator"))]
 Crew = Annotated[Principal, Depends(require_roles("coordinator", "clinician"))]
 Reader = Annotated[Principal, Depends(require_roles("coordinator", "ops"))]
 RESOURCE = "DispatchRequest"
-
-
-def nhs_number_valid(value: str) -> bool:
-    """Modulus 11 check digit of a 10-digit NHS number."""
-    if len(value) != 10 or not value.isdigit():
-        return False
-    total = sum(int(d) * (10 - i) for i, d in enumerate(value[:9]))
-    check = 11 - total % 11
-    check = 0 if check == 11 else check
-    return check != 10 and check == int(value[9])
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class CallIn(Strict):
-    """A crisis call taken by a coordinator."""
-
-    nhs_number: str = Field(pattern=r"^\d{10}$")
-    postcode: str = Field(min_length=5, max_length=10)
-    easting: float | None = None
-    northing: float | None = None
-    reason: str = Field(min_length=1, max_length=1000)
-    skills_needed: list[Skill] = Field(default_factory=list)
-    priority: int = Field(default=2, ge=1, le=3)
-    high_risk: bool = False
-    care_plan_alerts_ref: str | None = Field(default=None, max_length=256)
-    received_at: datetime | None = None
-
-    @field_validator("nhs_number")
-    @classmethod
-    def _check_digit(cls, value: str) -> str:
-        if not nhs_number_valid(value):
-            raise ValueError("NHS number fails the Modulus 11 check")
-        return value
-
-
-class AssignIn(Strict):
-    clinician_id: str = Field(min_length=1, max_length=64)
-
-
-class CompleteIn(Strict):
-    outcome: DispatchOutcome
-
-
-class ReasonIn(Strict):
-    reason: str = Field(default="", max_length=500)
 
 
 def clock_of(runtime: Any) -> Clock:
@@ -293,6 +244,23 @@ async def assign(
         principal,
         lambda uow, now: uc.assign(uow, request_id, body.clinician_id, now=now, actor=actor),
         "update",
+    )
+
+
+@router.post("/requests/{request_id}/reassign")
+async def reassign(
+    request_id: str, body: ReassignIn, principal: Coordinator, runtime: RuntimeDep
+) -> dict[str, Any]:
+    """Move a request not yet reached to another clinician at once; the first is freed."""
+    actor = actor_of(principal)
+    return await _step(
+        runtime,
+        principal,
+        lambda uow, now: uc.reassign(
+            uow, request_id, body.clinician_id, body.reason, now=now, actor=actor
+        ),
+        "update",
+        replan="reassignment",
     )
 
 

@@ -119,15 +119,20 @@ class RapidResponse:
         *,
         projected_arrival: datetime | None = None,
         why: str | None = None,
+        reason: str = "",
     ) -> str:
-        """Move the request to a better-placed clinician; returns the one released."""
+        """Move the request to a better-placed clinician; returns the one released.
+
+        The released clinician has not declined, so they may be offered the request again.
+        """
         self._expect(HOLDING_CLINICIAN, "reassign")
         if clinician_id == self.clinician_id:
             raise InvalidTransition(f"request {self.id} is already with {clinician_id}")
         self._not_excluded(clinician_id)
         previous = self.clinician_id
         assert previous is not None
-        self._step(RequestStatus.ASSIGNED, at, clinician_id, f"reassigned from {previous}")
+        note = f"reassigned from {previous}" + (f": {reason}" if reason else "")
+        self._step(RequestStatus.ASSIGNED, at, clinician_id, note)
         self.clinician_id = clinician_id
         self.projected_arrival = projected_arrival
         self.assignment_why = why

@@ -56,6 +56,7 @@ class Clinician:
     request_id: str | None = None
     position_at: datetime | None = None
     leaving_after_job: bool = False
+    off_duty_since: datetime | None = None
 
     def __post_init__(self) -> None:
         unknown = set(self.skills) - KNOWN_SKILLS
@@ -69,6 +70,14 @@ class Clinician:
     def can_do(self, skills_needed: Iterable[str]) -> bool:
         """Skills are a hard constraint: every needed skill must be held."""
         return frozenset(skills_needed) <= self.skills
+
+    def due_to_start(self, now: datetime) -> bool:
+        """Off duty within a rostered shift not yet worked (one ended early stays ended)."""
+        return (
+            self.status is ClinicianStatus.OFF_SHIFT
+            and self.shift.covers(now)
+            and (self.off_duty_since is None or self.off_duty_since < self.shift.start)
+        )
 
     @property
     def here(self) -> GridPoint:
@@ -170,6 +179,7 @@ class Roster:
     ) -> Handover:
         """An assigned-but-not-arrived request is released for reassignment; on scene finishes."""
         clinician = self.get(clinician_id)
+        clinician.off_duty_since = aware(at)
         released: list[str] = []
         finishing: str | None = None
         held = requests.get(clinician.request_id) if clinician.request_id else None

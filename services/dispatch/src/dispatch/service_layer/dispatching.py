@@ -14,6 +14,7 @@ from dispatch.service_layer.lifecycle import (
     complete,
     decline,
     en_route,
+    reassign,
 )
 from dispatch.service_layer.planning import ENGINE, ON_BOARD, PLANNABLE, TRAVEL, plan_now
 from dispatch.service_layer.records import AGGREGATE, Actor
@@ -42,6 +43,7 @@ __all__ = [
     "move_clinician",
     "open_request",
     "plan_now",
+    "reassign",
     "reoptimise",
     "set_shift",
     "start_shift",

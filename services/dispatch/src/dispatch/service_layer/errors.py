@@ -27,3 +27,15 @@ class NotPermitted(DomainError):
     """A clinician may only act on the request they hold."""
 
     code = "not-permitted"
+
+
+class SimulationBusy(DomainError):
+    """One county simulation is queued or running at a time."""
+
+    code = "simulation-busy"
+
+
+class SimulationNotFound(DomainError):
+    """No simulation with that id."""
+
+    code = "simulation-not-found"

@@ -1,4 +1,5 @@
-"""A request's steps after intake: assign, accept, set off, arrive, complete, decline, cancel."""
+"""A request's steps after intake: assign, reassign, accept, set off, arrive, complete, decline,
+cancel."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from dispatch.adapters import repository as repo
 from dispatch.adapters import risk
 from dispatch.adapters.repository import StoredRequest
 from dispatch.domain.outcomes import is_high_risk_tier
+from dispatch.domain.requests import HOLDING_CLINICIAN
 from dispatch.domain.roster import Clinician, Roster
 from dispatch.domain.sla import SlaWarnings
 from dispatch.domain.vocabulary import DispatchOutcome
@@ -99,6 +101,51 @@ async def assign(
     await repo.save_request(uow.session, stored, now, actor=actor.name)
     await repo.save_clinician(uow.session, clinician)
     publish_assigned(uow, stored, now=now, assigned_by="coordinator")
+    return stored
+
+
+async def reassign(
+    uow: MessagingUnitOfWork,
+    request_id: str,
+    clinician_id: str,
+    reason: str,
+    *,
+    now: datetime,
+    actor: Actor,
+) -> StoredRequest:
+    """Move a request not yet reached to another clinician in one step; the first is freed.
+
+    Unlike a decline, the released clinician may be offered the request again.
+    """
+    stored = await load_request(uow, request_id)
+    request = stored.request
+    previous_id = request.clinician_id
+    if request.status not in HOLDING_CLINICIAN or previous_id is None:
+        request.reassign(clinician_id, now)  # refused: closed, waiting or already reached
+    assert previous_id is not None
+    # Lock both clinicians in id order so two crossed reassignments cannot deadlock.
+    locked = {cid: await load_clinician(uow, cid) for cid in sorted({previous_id, clinician_id})}
+    clinician = locked[clinician_id]
+    previous = locked[previous_id]
+    check_skills(stored, clinician)
+    travel = TRAVEL.travel_time(clinician.here, request.location.point)
+    arrival = now + travel
+    slack = (request.deadline - arrival).total_seconds() / 60.0
+    why = (
+        f"reassigned by {actor.name} from {previous_id}"
+        + (f" ({reason})" if reason else "")
+        + f": {clinician_id} is {travel.total_seconds() / 60:.0f} min away, projected arrival "
+        f"{arrival:%H:%M} ({slack:.0f} min slack)"
+    )
+    request.reassign(clinician_id, now, projected_arrival=arrival, why=why, reason=reason)
+    roster = Roster(clinicians=dict(locked))
+    roster.take_job(clinician_id, request_id)
+    if previous.request_id == request_id:
+        roster.free(previous_id)
+        await repo.save_clinician(uow.session, previous)
+    await repo.save_request(uow.session, stored, now, actor=actor.name)
+    await repo.save_clinician(uow.session, clinician)
+    publish_assigned(uow, stored, now=now, assigned_by="coordinator", previous=previous_id)
     return stored
 
 

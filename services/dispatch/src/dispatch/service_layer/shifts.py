@@ -46,6 +46,7 @@ async def set_shift(
     """Roster a clinician's next (or current) shift."""
     clinician = await load_clinician(uow, clinician_id)
     clinician.shift = Shift(start, end)
+    clinician.off_duty_since = None  # a newly rostered shift starts on its own at its start
     await repo.save_clinician(uow.session, clinician)
     return clinician
 
@@ -122,3 +123,30 @@ async def due_to_end(session: AsyncSession, now: datetime) -> list[str]:
         )
     )
     return [r.id for r in rows]
+
+
+async def due_to_start(session: AsyncSession, now: datetime) -> list[str]:
+    """Clinicians off duty whose rostered shift has begun and has not been worked yet."""
+    c = t.clinicians.c
+    rows = await session.execute(
+        sa.select(t.clinicians)
+        .where(
+            c.status == ClinicianStatus.OFF_SHIFT.value,
+            c.shift_start <= now,
+            c.shift_end > now,
+            sa.or_(c.off_duty_since.is_(None), c.off_duty_since < c.shift_start),
+        )
+        .order_by(c.id)
+    )
+    return [r.id for r in rows if repo.clinician_from_row(r).due_to_start(now)]
+
+
+async def start_due_shifts(uow: MessagingUnitOfWork, *, now: datetime) -> list[str]:
+    """Bring on duty, at base and available, everyone whose rostered shift has started."""
+    started = []
+    for clinician_id in await due_to_start(uow.session, now):
+        clinician = await load_clinician(uow, clinician_id)
+        if clinician.due_to_start(now):  # re-checked under the row lock
+            await start_shift(uow, clinician_id, now=now)
+            started.append(clinician_id)
+    return started

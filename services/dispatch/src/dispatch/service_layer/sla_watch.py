@@ -1,4 +1,4 @@
-"""The background watch: a clock-driven loop for SLA warnings, shift ends and re-planning."""
+"""The background watch: a clock-driven loop for SLA warnings, shifts and re-planning."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 from dispatch.domain.clock import Clock, SystemClock
 from dispatch.domain.sla import SlaWarnings
 from dispatch.service_layer.auto_assign import AutoAssignPolicy, after
-from dispatch.service_layer.shifts import due_to_end, end_shift
+from dispatch.service_layer.shifts import due_to_end, end_shift, start_due_shifts
 from dispatch.service_layer.sla_warnings import TickResult, tick
 
 log = logging.getLogger("dispatch.sla")
@@ -38,7 +38,9 @@ async def run_tick(runtime: Any, clock: Clock | None = None) -> TickResult:
         ended = await due_to_end(uow.session, now)
         for clinician_id in ended:
             await end_shift(uow, clinician_id, now=now)
-        trigger = "shift handover" if ended else "review"
+        # ... and one that has begun starts even if nobody pressed "start shift".
+        started = await start_due_shifts(uow, now=now)
+        trigger = "shift handover" if ended else "shift start" if started else "review"
         await after(uow, auto_assign_for(runtime.settings), now=now, trigger=trigger)
         await uow.commit()
     return result

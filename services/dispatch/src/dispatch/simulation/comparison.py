@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 
@@ -99,17 +100,22 @@ def compare(
     gazetteer: Gazetteer | None = None,
     dispatchers: list[Dispatcher] | None = None,
     workers: int = 1,
+    progress: Callable[[float], None] | None = None,
 ) -> list[PolicyResult]:
     """Every policy replays exactly the same referrals (same seed), so differences are policy.
 
     With `workers` > 1 the policies run in separate processes (each run is independent).
+    `progress` (one process only) hears the share of the whole comparison done so far.
     """
     gazetteer = gazetteer or shropshire_gazetteer()
     demand = DemandModel(scale=scale)
     referrals = generate_referrals(demand, gazetteer, days=days, seed=seed)
     chosen = dispatchers or policies()
     if workers <= 1:
-        return [_run(referrals, roster, policy, days) for policy in chosen]
+        return [
+            _run(referrals, roster, policy, days, _share(progress, i, len(chosen)))
+            for i, policy in enumerate(chosen)
+        ]
     with ProcessPoolExecutor(max_workers=workers) as pool:
         futures = [pool.submit(_run, referrals, roster, policy, days) for policy in chosen]
         return [f.result() for f in futures]
@@ -146,10 +152,24 @@ def compare_scales(
     return out
 
 
+def _share(
+    progress: Callable[[float], None] | None, index: int, total: int
+) -> Callable[[float], None] | None:
+    """One policy's progress as a share of the whole comparison."""
+    if progress is None:
+        return None
+    report = progress
+    return lambda done: report((index + done) / total)
+
+
 def _run(
-    referrals: list[CrisisReferral], roster: RosterPlan, policy: Dispatcher, days: int
+    referrals: list[CrisisReferral],
+    roster: RosterPlan,
+    policy: Dispatcher,
+    days: int,
+    progress: Callable[[float], None] | None = None,
 ) -> PolicyResult:
-    return summarise(CountySimulation(referrals, roster, policy, days=days).run())
+    return summarise(CountySimulation(referrals, roster, policy, days=days).run(progress))
 
 
 def table(results: list[PolicyResult], *, title: str) -> str:

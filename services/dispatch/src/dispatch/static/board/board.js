@@ -302,9 +302,13 @@
     return api(requestPath(request.id, "decline"), { reason });
   }
 
-  async function reassign(request, clinicianId) {
-    await decline(request, "reassigned from the board to " + clinicianId);
-    return assign(request.id, clinicianId);
+  // One step on the server: the request moves and the first clinician is freed together, and
+  // is not recorded as having declined.
+  function reassign(request, clinicianId) {
+    return api(requestPath(request.id, "reassign"), {
+      clinician_id: clinicianId,
+      reason: "the engine proposes " + clinicianId + " from the board",
+    });
   }
 
   async function act(button, action) {
