@@ -12,7 +12,7 @@ LUDLOW = {"postcode": "SY8 1AA"}
 
 
 async def test_call_is_tracked_from_receipt_to_outcome_with_an_event_per_step(
-    dispatch, coordinator, kit, clock, infra
+    dispatch, coordinator, kit, clock, infra, token_for
 ):
     async with dispatch() as client:
         nurse = await kit.add_clinician(client, easting=351_500, northing=275_500)
@@ -96,6 +96,8 @@ async def test_call_is_tracked_from_receipt_to_outcome_with_an_event_per_step(
         report = (await client.get("/reports/compliance", headers=coordinator)).json()
         assert report["overall"]["within_120"] >= 1
         assert "south" in report["by_locality"] and report["by_day"]
+        commissioner = {"authorization": f"Bearer {token_for('commissioner')}"}
+        assert (await client.get("/reports/compliance", headers=commissioner)).json() == report
 
 
 async def test_declined_request_goes_back_to_the_queue_without_that_clinician(

@@ -27,7 +27,7 @@ router = APIRouter(tags=["dispatch"])
 
 Coordinator = Annotated[Principal, Depends(require_roles("coordinator"))]
 Crew = Annotated[Principal, Depends(require_roles("coordinator", "clinician"))]
-Reader = Annotated[Principal, Depends(require_roles("coordinator", "ops"))]
+Reader = Annotated[Principal, Depends(require_roles("coordinator", "ops", "commissioner"))]
 RESOURCE = "DispatchRequest"
 
 
