@@ -32,7 +32,13 @@ class CallIn(Strict):
     northing: float | None = None
     reason: str = Field(min_length=1, max_length=1000)
     skills_needed: list[Skill] = Field(default_factory=list)
-    priority: int = Field(default=2, ge=1, le=3)
+    priority: int = Field(
+        default=2,
+        ge=1,
+        le=3,
+        description="clinical priority within the 2-hour standard: 1 highest, 2 usual, 3 lowest "
+        "(weights the plan; every request keeps its 120-minute deadline and ages so none starve)",
+    )
     high_risk: bool = False
     care_plan_alerts_ref: str | None = Field(default=None, max_length=256)
     received_at: datetime | None = None
