@@ -3,7 +3,7 @@
 import asyncio
 
 import pytest
-from fhir_helpers import care_plan, new_nhs_number, patient, patient_with_team
+from fhir_helpers import bearer, care_plan, new_nhs_number, patient, patient_with_team
 
 from cch_fhir.schema import schema_errors
 
@@ -174,3 +174,29 @@ async def test_deleted_plan_reads_as_gone_keeps_its_history_and_leaves_search(cl
     assert (await client.get(f"{url}/_history", headers=system)).json()["total"] == 2
     put = await client.put(url, json={**plan, "title": "back"}, headers=system)
     assert put.status_code == 410
+
+
+async def test_validate_at_the_base_takes_any_type_served_here(client, system):
+    pid = await _patient(client, system)
+    ok = await client.post("/fhir/$validate", json=care_plan(pid), headers=system)
+    assert ok.status_code == 200, ok.text
+    assert not [i for i in ok.json()["issue"] if i["severity"] in ("error", "fatal")]
+    wrapped = {"resourceType": "Parameters", "parameter": [{"name": "resource", "resource": {}}]}
+    wrapped["parameter"][0]["resource"] = {**care_plan(pid), "intent": "x"}
+    bad = await client.post("/fhir/$validate", json=wrapped, headers=system)
+    assert bad.status_code == 422 and bad.json()["resourceType"] == "OperationOutcome"
+    foreign = await client.post(
+        "/fhir/$validate", json={"resourceType": "Observation"}, headers=system
+    )
+    assert foreign.status_code == 400 and foreign.json()["issue"][0]["code"] == "not-supported"
+
+
+async def test_audit_event_read_carries_its_version_as_etag(client, system, token_for):
+    pid = await _patient(client, system)
+    ops = bearer(token_for("ops"))
+    found = await client.get("/fhir/AuditEvent", params={"entity": f"Patient/{pid}"}, headers=ops)
+    event_id = found.json()["entry"][0]["resource"]["id"]
+    r = await client.get(f"/fhir/AuditEvent/{event_id}", headers=ops)
+    assert r.status_code == 200
+    assert r.headers["etag"] == 'W/"1"' == f'W/"{r.json()["meta"]["versionId"]}"'
+    assert r.headers["last-modified"]

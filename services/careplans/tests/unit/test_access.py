@@ -216,3 +216,45 @@ def test_rapid_response_break_glass_needs_a_reason() -> None:
 
 def test_break_glass_is_only_for_the_rapid_response_role() -> None:
     assert not break_glass(user("stranger"), reason="just curious about this patient").allowed
+
+
+def test_grants_allow_exactly_what_decide_allows() -> None:
+    """The read statement checks Grants; they must agree with the policy everywhere."""
+    app = Principal(
+        "app", frozenset(), parse_scopes("patient/CarePlan.rs"), claims={"patient": "p1"}
+    )
+    principals = [
+        user(),
+        user("locum"),
+        user("stranger"),
+        user(roles=frozenset({"ops"})),
+        user(scopes="user/CarePlan.rs?category=emergency"),
+        system("M82001"),
+        system("RXW"),
+        system("cch-platform"),
+        system("cch-platform", "user/CarePlan.rs"),
+        Principal("ehr", frozenset({"ehr-system"}), parse_scopes("system/CarePlan.rs")),
+        app,
+    ]
+    teams = [[TEAM], [], [PatientCareTeam("p1", "inactive", TEAM.participants)]]
+    for principal in principals:
+        for interaction in (Interaction.READ, Interaction.UPDATE):
+            grants = POLICY.grants(principal, resource_type="CarePlan", interaction=interaction)
+            for patient_id in ("p1", "p2", None):
+                for care_teams in teams:
+                    for at in (NOW, datetime(2025, 1, 15, tzinfo=UTC)):
+                        expected = POLICY.decide(
+                            principal,
+                            resource_type="CarePlan",
+                            interaction=interaction,
+                            patient_id=patient_id,
+                            care_teams=care_teams,
+                            at=at,
+                        ).allowed
+                        assert grants.allows(patient_id, care_teams, at) == expected, (
+                            principal,
+                            interaction,
+                            patient_id,
+                            care_teams,
+                            at,
+                        )

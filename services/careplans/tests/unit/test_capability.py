@@ -59,6 +59,7 @@ def test_audit_events_are_read_and_search_only() -> None:
     audit = resource("AuditEvent")
     assert {i["code"] for i in audit["interaction"]} == {"read", "search-type"}
     assert "operation" not in audit
+    assert audit["versioning"] == "versioned"  # each is version 1, sent as ETag W/"1"
 
 
 def test_delete_is_listed_for_the_types_with_a_status_and_not_for_patient() -> None:

@@ -5,9 +5,13 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from careplans.adapters.tables import resource, resource_version
+from careplans.adapters.care_team_members import replace_members
+from careplans.adapters.resource_tables import PATIENT_IDENTITY_INDEX, refs_among
+from careplans.adapters.tables import care_team_member, resource, resource_version
+from careplans.domain.errors import DuplicatePatient
 from careplans.service_layer.indexing import SearchIndex
 
 
@@ -52,7 +56,7 @@ class ResourceStore:
     async def get_many(self, refs: list[tuple[str, str]]) -> list[Stored]:
         if not refs:
             return []
-        cond = sa.tuple_(resource.c.type, resource.c.id).in_(refs)
+        cond = refs_among(resource.c.type, resource.c.id, refs)
         rows = (await self.session.execute(sa.select(resource).where(cond))).all()
         return [_stored(r) for r in rows]
 
@@ -74,7 +78,7 @@ class ResourceStore:
         at: datetime,
     ) -> None:
         rtype, rid = content["resourceType"], content["id"]
-        await self.session.execute(
+        await self._execute(
             sa.insert(resource).values(
                 type=rtype,
                 id=rid,
@@ -87,6 +91,8 @@ class ResourceStore:
             )
         )
         await self._keep_version(content, version=1, method="POST", at=at)
+        if rtype == "CareTeam":
+            await replace_members(self.session, care_team_member, content, deleted=False)
 
     async def replace(
         self,
@@ -101,7 +107,7 @@ class ResourceStore:
         """Stores version expected+1 only if the row is still at `expected_version`."""
         rtype, rid = content["resourceType"], content["id"]
         new_version = expected_version + 1
-        result = await self.session.execute(
+        result = await self._execute(
             sa.update(resource)
             .where(
                 resource.c.type == rtype,
@@ -120,7 +126,20 @@ class ResourceStore:
         if result.rowcount != 1:  # type: ignore[attr-defined]
             return False
         await self._keep_version(content, version=new_version, method=method, at=at)
+        if rtype == "CareTeam":
+            await replace_members(
+                self.session, care_team_member, content, deleted=method == "DELETE"
+            )
         return True
+
+    async def _execute(self, statement: Any) -> Any:
+        """Run a write of the current version; a second Patient with one NHS number is refused."""
+        try:
+            return await self.session.execute(statement)
+        except IntegrityError as exc:
+            if PATIENT_IDENTITY_INDEX in str(exc.orig):
+                raise DuplicatePatient("a Patient with this NHS number is already held") from exc
+            raise
 
     async def _keep_version(
         self, content: dict[str, Any], *, version: int, method: str, at: datetime

@@ -52,11 +52,22 @@ INDEXES = [
 ]
 
 
+# one current Patient per NHS number (its patient_key; the platform key where it has none)
+PATIENT_IDENTITY_INDEX = "uq_resource_patient_identity"
+PATIENT_IDENTITY_WHERE = "type = 'Patient' AND patient_key IS NOT NULL AND NOT deleted"
+
+
 def resource_tables(metadata: sa.MetaData) -> tuple[sa.Table, sa.Table]:
     current = sa.Table("resource", metadata, *_current_columns())
     for name, cols, using in INDEXES:
         kw: dict[str, Any] = {"postgresql_using": using} if using else {}
         sa.Index(name, *[current.c[c] for c in cols], **kw)
+    sa.Index(
+        PATIENT_IDENTITY_INDEX,
+        current.c.patient_key,
+        unique=True,
+        postgresql_where=sa.text(PATIENT_IDENTITY_WHERE),
+    )
     versions = sa.Table(
         "resource_version",
         metadata,
@@ -64,6 +75,17 @@ def resource_tables(metadata: sa.MetaData) -> tuple[sa.Table, sa.Table]:
         sa.Index("ix_resource_version_history", "type", "last_updated"),
     )
     return current, versions
+
+
+def create_patient_identity_index(op, schema: str) -> None:  # type: ignore[no-untyped-def]
+    op.create_index(
+        PATIENT_IDENTITY_INDEX,
+        "resource",
+        ["patient_key"],
+        unique=True,
+        schema=schema,
+        postgresql_where=sa.text(PATIENT_IDENTITY_WHERE),
+    )
 
 
 def create_resource_tables(op, schema: str) -> None:  # type: ignore[no-untyped-def]
@@ -77,4 +99,19 @@ def create_resource_tables(op, schema: str) -> None:  # type: ignore[no-untyped-
         "resource_version",
         ["type", "last_updated"],
         schema=schema,
+    )
+
+
+def among(column: Any, values: Any) -> Any:
+    """`column = ANY($n)`: one bound array, so the statement compiles once whatever the count."""
+    return column == sa.any_(sa.literal(sorted(values), ARRAY(sa.Text)))
+
+
+def refs_among(type_column: Any, id_column: Any, refs: Any) -> Any:
+    """`(type, id) IN (unnest($1), unnest($2))`: two bound arrays, one compiled statement."""
+    pairs = sorted(refs)
+    types = sa.literal([t for t, _ in pairs], ARRAY(sa.Text))
+    ids = sa.literal([i for _, i in pairs], ARRAY(sa.Text))
+    return sa.tuple_(type_column, id_column).in_(
+        sa.select(sa.func.unnest(types), sa.func.unnest(ids))
     )

@@ -5,6 +5,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from careplans.adapters.resource_tables import among
 from careplans.adapters.tables import resource
 from careplans.fhir.search_query import (
     DateFilter,
@@ -159,7 +160,7 @@ def where(query: SearchQuery, visible_patients: set[str] | None) -> Any:
     conditions = [resource.c.type == query.resource_type, resource.c.deleted.is_(False)]
     conditions += [condition(f) for f in query.filters]
     if visible_patients is not None:
-        conditions.append(resource.c.patient_id.in_(sorted(visible_patients)))
+        conditions.append(among(resource.c.patient_id, visible_patients))
     return sa.and_(*conditions)
 
 

@@ -2,6 +2,7 @@
 
 import sqlalchemy as sa
 
+from careplans.adapters.care_team_members import care_team_member_table
 from careplans.adapters.resource_tables import resource_tables
 from cch_messaging import inbox_table, outbox_table
 from cch_servicekit.audit import audit_table
@@ -12,3 +13,4 @@ outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)
 access_audit = audit_table(metadata)
 resource, resource_version = resource_tables(metadata)
+care_team_member = care_team_member_table(metadata)

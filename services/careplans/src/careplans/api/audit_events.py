@@ -15,6 +15,7 @@ from careplans.service_layer.search import parse
 from cch_fhir.bundle import public_base, searchset
 from cch_fhir.errors import FhirError
 from cch_fhir.http import FhirResponse
+from cch_fhir.versioning import version_headers
 from cch_servicekit.deps import RuntimeDep, require_roles
 
 router = APIRouter(prefix="/fhir/AuditEvent", tags=["fhir"])
@@ -101,4 +102,4 @@ async def read_audit(rid: str, runtime: RuntimeDep) -> Response:
         ).first()
     if row is None:
         raise FhirError.of(404, "not-found", f"AuditEvent/{rid} is not known")
-    return FhirResponse(audit_event(row))
+    return FhirResponse(audit_event(row), headers=version_headers(1, row.recorded_at))

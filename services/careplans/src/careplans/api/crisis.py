@@ -54,7 +54,7 @@ async def get_crisis_summary(
                 )
             )
         ).first()
-        team_access = await access.decide(
+        on_team = await access.decide(
             session,
             principal,
             rtype="CarePlan",
@@ -62,8 +62,8 @@ async def get_crisis_summary(
             patient_id=patient.id if patient else None,
             at=now,
         )
-        glass = None if team_access.allowed else break_glass(principal, reason=reason)
-        allowed = team_access.allowed or (glass is not None and glass.allowed)
+        glass = None if on_team else break_glass(principal, reason=reason)
+        allowed = on_team or (glass is not None and glass.allowed)
         patient_key = patient.patient_key if patient else None
         if not allowed or patient is None:
             await access.audit(
@@ -100,11 +100,11 @@ async def get_crisis_summary(
         await access.audit(
             session,
             principal,
-            interaction="read" if team_access.allowed else BREAK_GLASS,
+            interaction="read" if on_team else BREAK_GLASS,
             rtype="Patient",
             rid=patient.id,
             patient_key=patient_key,
-            detail="crisis summary" if team_access.allowed else f"break-glass: {reason}",
+            detail="crisis summary" if on_team else f"break-glass: {reason}",
         )
         await uow.commit()
     contents = [r.content for r in rows]

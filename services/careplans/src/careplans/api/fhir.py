@@ -3,22 +3,24 @@
 import json
 from datetime import UTC, datetime
 from typing import Annotated, Any
-from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Header, Request
 from fastapi.responses import Response
 
 from careplans.adapters.resource_store import ResourceStore
+from careplans.adapters.resource_tables import among
 from careplans.adapters.tables import resource
+from careplans.api.conditional import already_held, conditional_matches
 from careplans.fhir.capability import DELETABLE_TYPES, capability_statement
 from careplans.fhir.validation import SUPPORTED_TYPES, validate_resource
 from careplans.service_layer import access
+from careplans.service_layer.record_read import read_record
 from careplans.service_layer.resources import Resources, Written
 from careplans.service_layer.search import search
 from cch_auth.smart import Interaction
 from cch_fhir.bundle import history, paging, public_base, searchset
 from cch_fhir.errors import FhirError
-from cch_fhir.http import FhirResponse, expect_type, read_resource
+from cch_fhir.http import FHIR_JSON, FhirResponse, expect_type, read_resource
 from cch_fhir.versioning import parse_if_match, version_headers
 from cch_servicekit.deps import PrincipalDep, RuntimeDep
 
@@ -100,6 +102,20 @@ async def search_type(
     return FhirResponse(_fix_full_urls(request, bundle))
 
 
+@router.post("/$validate", summary="$validate at the base: any type served here, by its body")
+async def validate_any(request: Request, principal: PrincipalDep) -> Response:
+    body = _validated_body(await read_resource(request))
+    rtype = body.get("resourceType")
+    if rtype not in SUPPORTED_TYPES:
+        raise FhirError.of(
+            400,
+            "not-supported",
+            f"$validate here takes {', '.join(SUPPORTED_TYPES)}, not {rtype!r}",
+            "resourceType",
+        )
+    return _validation(body, str(rtype))
+
+
 @router.post("/{rtype}", summary="Create (If-None-Exist for conditional create)")
 async def create(
     rtype: str,
@@ -113,39 +129,18 @@ async def create(
     expect_type(body, rtype)
     async with runtime.uow() as uow:
         if if_none_exist:
-            existing = await _conditional_matches(uow.session, principal, rtype, if_none_exist)
+            existing = await conditional_matches(uow.session, principal, rtype, if_none_exist)
             if len(existing) > 1:
                 raise FhirError.of(412, "duplicate", "If-None-Exist matched more than one resource")
             if existing:
-                found = existing[0]
-                await access.audit(
-                    uow.session,
-                    principal,
-                    interaction="read",
-                    rtype=rtype,
-                    rid=found["id"],
-                    patient_key=None,
-                    detail="conditional create matched",
+                response = await already_held(
+                    uow.session, principal, existing[0], base=fhir_base(request)
                 )
                 await uow.commit()
-                return FhirResponse(
-                    found, status_code=200, headers={"ETag": f'W/"{found["meta"]["versionId"]}"'}
-                )
+                return response
         written = await Resources(uow, principal).create(body)
         await uow.commit()
     return _written(request, written)
-
-
-async def _conditional_matches(
-    session: Any, principal: Any, rtype: str, query: str
-) -> list[dict[str, Any]]:
-    params = parse_qsl(query.lstrip("?"), keep_blank_values=True)
-    if not params:
-        raise FhirError.of(400, "invalid", "a conditional request needs search parameters")
-    result = await search(
-        session, principal, rtype, [*params, ("_count", "2")], strict=True, at=datetime.now(UTC)
-    )
-    return result.matches
 
 
 @router.put("/{rtype}", summary="Conditional update (PUT /fhir/CarePlan?identifier=...)")
@@ -161,7 +156,7 @@ async def conditional_update(
     expect_type(body, rtype)
     version = parse_if_match(if_match)
     async with runtime.uow() as uow:
-        matches = await _conditional_matches(uow.session, principal, rtype, str(request.url.query))
+        matches = await conditional_matches(uow.session, principal, rtype, str(request.url.query))
         if len(matches) > 1:
             raise FhirError.of(
                 412, "multiple-matches", "the condition matched more than one resource"
@@ -191,7 +186,7 @@ async def type_history(
         visible = await access.visible_patients(
             uow.session, principal, rtype=rtype, at=datetime.now(UTC)
         )
-        restrict = None if visible is None else resource.c.patient_id.in_(sorted(visible))
+        restrict = None if visible is None else among(resource.c.patient_id, visible)
         versions, total = await ResourceStore(uow.session).history(
             rtype, None, patient_filter=restrict, offset=offset, count=count
         )
@@ -206,32 +201,37 @@ async def type_history(
 @router.post("/{rtype}/$validate", summary="$validate: an OperationOutcome, nothing stored")
 async def validate(rtype: str, request: Request, principal: PrincipalDep) -> Response:
     _type(rtype)
-    body = await read_resource(request)
-    if body.get("resourceType") == "Parameters":
-        inner = next(
-            (p.get("resource") for p in body.get("parameter", []) if p.get("name") == "resource"),
-            None,
-        )
-        if not isinstance(inner, dict):
-            raise FhirError.of(400, "invalid", "Parameters needs a 'resource' parameter")
-        body = inner
+    return _validation(_validated_body(await read_resource(request)), rtype)
+
+
+def _validated_body(body: dict[str, Any]) -> dict[str, Any]:
+    """The resource to validate: the body, or the `resource` parameter of a Parameters body."""
+    if body.get("resourceType") != "Parameters":
+        return body
+    inner = next(
+        (p.get("resource") for p in body.get("parameter", []) if p.get("name") == "resource"),
+        None,
+    )
+    if not isinstance(inner, dict):
+        raise FhirError.of(400, "invalid", "Parameters needs a 'resource' parameter")
+    return inner
+
+
+def _validation(body: dict[str, Any], rtype: str) -> Response:
     result = validate_resource(body, endpoint_type=rtype)
     return FhirResponse(result.operation_outcome(), status_code=result.http_status)
 
 
 @router.get("/{rtype}/{rid}", summary="Read")
-async def read(
-    rtype: str, rid: str, request: Request, runtime: RuntimeDep, principal: PrincipalDep
-) -> Response:
+async def read(rtype: str, rid: str, runtime: RuntimeDep, principal: PrincipalDep) -> Response:
+    """The hot path: one statement reads, checks need-to-know and audits (record_read.py)."""
     _type(rtype)
-    async with runtime.uow() as uow:
-        try:
-            stored = await Resources(uow, principal).read(rtype, rid)
-        finally:
-            if uow.session.in_transaction():
-                await uow.commit()
-    return FhirResponse(
-        stored.content, headers=version_headers(stored.version, stored.last_updated)
+    found = await read_record(runtime.engine, principal, rtype=rtype, rid=rid, at=datetime.now(UTC))
+    assert found.body is not None and found.last_updated is not None
+    return Response(
+        found.body,
+        media_type=FHIR_JSON,
+        headers=version_headers(found.version, found.last_updated),
     )
 
 

@@ -141,6 +141,25 @@ class AccessPolicy:
             s.context == ScopeContext.SYSTEM for s in principal.scopes
         )
 
+    def grants(
+        self, principal: Principal, *, resource_type: str, interaction: Interaction
+    ) -> Grants:
+        """What reaches a patient's record for this interaction, independent of any patient."""
+        contexts = {s.context for s in principal.scopes if s.permits(resource_type, interaction)}
+        system = ScopeContext.SYSTEM in contexts
+        everyone = system and principal.organisation in self.trusted_system_organisations
+        clinical = bool(principal.roles & self.clinical_roles)
+        return Grants(
+            any_scope=bool(contexts),
+            every_patient=everyone,
+            reveals_missing=everyone or self.trusts(principal),
+            organisation=(principal.organisation or None) if system else None,
+            practitioner=(principal.practitioner_id or None)
+            if ScopeContext.USER in contexts and clinical
+            else None,
+            launch_patient=launch_patient(principal) if ScopeContext.PATIENT in contexts else None,
+        )
+
     def decide(
         self,
         principal: Principal,
@@ -203,6 +222,44 @@ class AccessPolicy:
         if ScopeContext.PATIENT in contexts and launched:
             restriction = restriction.with_patient(launched)
         return restriction
+
+
+@dataclass(frozen=True, slots=True)
+class Grants:
+    """A caller's routes to a patient's record for one interaction (see AccessPolicy.decide).
+
+    The store checks them in the same statement that reads the record (adapters/record_reads.py):
+    the record is reachable when `every_patient`, or its patient is `launch_patient`, or one of
+    the patient's active (or proposed) care teams has `organisation` or `practitioner` as a
+    participant active at the time of the read.
+    """
+
+    any_scope: bool
+    every_patient: bool
+    reveals_missing: bool
+    organisation: str | None
+    practitioner: str | None
+    launch_patient: str | None
+
+    def allows(
+        self, patient_id: str | None, care_teams: Sequence[PatientCareTeam], at: datetime
+    ) -> bool:
+        """The same answer as the store's check, computed over loaded care teams."""
+        if not self.any_scope:
+            return False
+        if self.every_patient:
+            return True
+        if patient_id is None:
+            return False
+        if patient_id == self.launch_patient:
+            return True
+        teams = [t for t in care_teams if t.patient_id == patient_id]
+        org, who = self.organisation, self.practitioner
+        return any(
+            (org is not None and t.includes_organisation(org, at))
+            or (who is not None and t.includes_practitioner(who, at))
+            for t in teams
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,3 +35,9 @@ class InvalidReviewOutcome(DomainError):
     """A review outcome the plan cannot take (→ 422)."""
 
     code = "invalid-review-outcome"
+
+
+class DuplicatePatient(DomainError):
+    """A Patient with this NHS number (or platform key) is already held (→ 409)."""
+
+    code = "duplicate-patient"

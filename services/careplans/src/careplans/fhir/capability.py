@@ -35,6 +35,18 @@ _DOCS = {
 }
 
 
+_TYPE_DOCS = {
+    "Patient": "One Patient per NHS number (identifier system https://fhir.nhs.uk/Id/nhs-number): "
+    "a create that would hold a second one is refused with 409. Conditional create and update "
+    "match the NHS number among every patient held, not only those the caller can see. A "
+    "conditional create that matches answers 200 and stores nothing: with the Patient when the "
+    "caller may read it, otherwise with Location (its id, to register the caller's CareTeam) "
+    "and an OperationOutcome, without its content. A conditional update that matches a patient "
+    "whose care team the caller is not on is refused with 403.",
+    "AuditEvent": 'Read-only; an AuditEvent never changes, so each is version 1 (ETag W/"1").',
+}
+
+
 def _interactions(codes: tuple[str, ...]) -> list[dict[str, Any]]:
     items = []
     for code in codes:
@@ -62,7 +74,8 @@ def resource_capability(resource_type: str) -> dict[str, Any]:
         "type": resource_type,
         "profile": f"http://hl7.org/fhir/StructureDefinition/{resource_type}",
         "interaction": _interactions(codes),
-        "versioning": "versioned-update" if writable else "no-version",
+        # AuditEvents never change: each is version 1, sent with ETag W/"1"
+        "versioning": "versioned-update" if writable else "versioned",
         "readHistory": writable,
         "updateCreate": False,
         "conditionalCreate": writable,
@@ -71,6 +84,8 @@ def resource_capability(resource_type: str) -> dict[str, Any]:
         "conditionalDelete": "not-supported",
         "searchParam": _search_params(resource_type),
     }
+    if resource_type in _TYPE_DOCS:
+        entry["documentation"] = _TYPE_DOCS[resource_type]
     includes = INCLUDES.get(resource_type)
     if includes:
         entry["searchInclude"] = [f"{resource_type}:{p}" for p in includes]
@@ -103,5 +118,13 @@ def capability_statement(*, base_url: str | None = None) -> dict[str, Any]:
         "users see only patients on whose care team they are, systems only patients whose care "
         "team includes their organisation",
     }
-    rest["operation"] = [{"name": "validate", "definition": VALIDATE_OPERATION}]
+    rest["operation"] = [
+        {
+            "name": "validate",
+            "definition": VALIDATE_OPERATION,
+            "documentation": "POST [base]/$validate validates a "
+            + ", ".join(WRITABLE_TYPES)
+            + " (or Parameters with a resource) by its resourceType; nothing is stored",
+        }
+    ]
     return statement

@@ -5,18 +5,18 @@ teams from the store, turns a deny into a 403 OperationOutcome that does not say
 record exists, and writes every access (allowed or not) to the audit trail.
 """
 
-from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from careplans.adapters.tables import access_audit, resource
+from careplans.adapters.care_team_members import reaches
+from careplans.adapters.resource_tables import among
+from careplans.adapters.tables import access_audit, care_team_member
 from careplans.domain.access import (
-    AccessDecision,
+    TEAM_STATUSES_GRANTING,
     AccessPolicy,
-    PatientCareTeam,
     SearchRestriction,
 )
 from careplans.fhir.care_teams import patient_care_team
@@ -44,21 +44,6 @@ def denied() -> FhirError:
     return FhirError.of(403, "forbidden", NOT_PERMITTED)
 
 
-async def care_teams_of(session: AsyncSession, patient_ids: Iterable[str]) -> list[PatientCareTeam]:
-    ids = [p for p in patient_ids if p]
-    if not ids:
-        return []
-    rows = await session.execute(
-        sa.select(resource.c.content).where(
-            resource.c.type == "CareTeam",
-            resource.c.deleted.is_(False),
-            resource.c.patient_id.in_(ids),
-        )
-    )
-    teams = (patient_care_team(r.content) for r in rows)
-    return [t for t in teams if t is not None]
-
-
 async def decide(
     session: AsyncSession,
     principal: Principal,
@@ -68,26 +53,24 @@ async def decide(
     patient_id: str | None,
     at: datetime,
     proposed_team: dict[str, Any] | None = None,
-) -> AccessDecision:
-    """The policy's decision on one patient's record; `proposed_team` is a CareTeam being
-    created, which counts (so an organisation can register its own team for a patient)."""
-    teams = await care_teams_of(session, [patient_id] if patient_id else [])
-    if proposed_team is not None and (team := patient_care_team(proposed_team)) is not None:
-        teams.append(team)
-    return POLICY.decide(
-        principal,
-        resource_type=rtype,
-        interaction=interaction,
-        patient_id=patient_id,
-        care_teams=teams,
-        at=at,
-    )
+) -> bool:
+    """Whether the policy lets the caller reach one patient's record (Grants.allows, with the
+    patient's care teams as the store holds them); `proposed_team` is a CareTeam being created,
+    which counts (so an organisation can register its own team for a patient)."""
+    grants = POLICY.grants(principal, resource_type=rtype, interaction=interaction)
+    proposed = patient_care_team(proposed_team) if proposed_team is not None else None
+    if grants.allows(patient_id, [proposed] if proposed else [], at):
+        return True
+    if not grants.any_scope or patient_id is None:
+        return False
+    return await reaches(session, care_team_member, grants=grants, patient_id=patient_id, at=at)
 
 
 async def visible_patients(
     session: AsyncSession, principal: Principal, *, rtype: str, at: datetime
 ) -> set[str] | None:
-    """None when the caller sees every patient; else the patient ids a search may return."""
+    """None when the caller sees every patient; else the patient ids a search may return
+    (those `SearchRestriction.sees`, found in one query over the care-team member rows)."""
     restriction: SearchRestriction = POLICY.search_restriction(
         principal, resource_type=rtype, at=at
     )
@@ -96,22 +79,24 @@ async def visible_patients(
         raise denied()
     if restriction.unrestricted:
         return None
-    members = [f"Practitioner/{p}" for p in restriction.practitioner_ids]
-    members += [f"Organization/{o}" for o in restriction.organisation_ids]
     candidates: set[str] = set(restriction.patient_ids)
-    if members:
+    if restriction.practitioner_ids or restriction.organisation_ids:
+        m = care_team_member
         rows = await session.execute(
-            sa.select(resource.c.patient_id)
-            .where(
-                resource.c.type == "CareTeam",
-                resource.c.deleted.is_(False),
-                resource.c.participants.overlap(members),
-            )
+            sa.select(m.c.patient_id)
             .distinct()
+            .where(
+                among(m.c.team_status, TEAM_STATUSES_GRANTING),
+                sa.or_(m.c.starts.is_(None), m.c.starts <= at),
+                sa.or_(m.c.ends.is_(None), m.c.ends > at),
+                sa.or_(
+                    among(m.c.practitioner_id, restriction.practitioner_ids),
+                    among(m.c.organisation_id, restriction.organisation_ids),
+                ),
+            )
         )
-        candidates |= {r.patient_id for r in rows if r.patient_id}
-    teams = await care_teams_of(session, candidates)
-    return {p for p in candidates if restriction.sees(p, teams)}
+        candidates |= {r.patient_id for r in rows}
+    return candidates
 
 
 async def audit(

@@ -1,11 +1,14 @@
 """FHIR interactions on the versioned store: create, read, update, patch, delete, history."""
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from careplans.adapters.resource_store import ResourceStore, Stored
+from careplans.domain.errors import DuplicatePatient
 from careplans.domain.vocabulary import (
     DELETED_STATUS,
     NHS_NUMBER_SYSTEM,
@@ -65,6 +68,22 @@ def deleted_form(content: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
+@contextmanager
+def _one_patient_per_nhs_number() -> Iterator[None]:
+    """409 when a write would hold a second Patient with one NHS number (nothing is stored)."""
+    try:
+        yield
+    except DuplicatePatient as exc:
+        raise FhirError.of(
+            409,
+            "duplicate",
+            "a Patient with this NHS number is already held here; find it with "
+            "GET Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|<number>, or create it "
+            "conditionally (If-None-Exist) to be given its id",
+            "Patient.identifier",
+        ) from exc
+
+
 def check(body: dict[str, Any], rtype: str, url_id: str | None = None) -> None:
     """400 (shape) or 422 (rules) with every issue; nothing is stored when it raises."""
     validate_resource(body, endpoint_type=rtype, url_id=url_id).raise_if_rejected()
@@ -105,7 +124,7 @@ class Resources:
         """The stored resource if the caller may reach it; 404 only for trusted callers."""
         access.require_scope(self.principal, rtype, interaction)
         stored = await self.store.get(rtype, rid, for_update=for_update)
-        decision = await access.decide(
+        allowed = await access.decide(
             self.uow.session,
             self.principal,
             rtype=rtype,
@@ -113,9 +132,9 @@ class Resources:
             patient_id=stored.patient_id if stored else None,
             at=self.clock.now(),
         )
-        if stored is None and (decision.allowed or access.POLICY.trusts(self.principal)):
+        if stored is None and (allowed or access.POLICY.trusts(self.principal)):
             raise not_found(rtype, rid)
-        if stored is None or not decision.allowed:
+        if stored is None or not allowed:
             await self._audit_denied(name, rtype, rid, stored.patient_key if stored else None)
             raise access.denied()
         return stored
@@ -156,7 +175,7 @@ class Resources:
         index = index_resource(content)
         patient_key = await self._check_references(content, index.patient_id)
         if rtype != "Patient":  # a Patient is only an identity; its records carry the access
-            decision = await access.decide(
+            allowed = await access.decide(
                 self.uow.session,
                 self.principal,
                 rtype=rtype,
@@ -165,10 +184,11 @@ class Resources:
                 at=at,
                 proposed_team=content if rtype == "CareTeam" else None,
             )
-            if not decision.allowed:
+            if not allowed:
                 await self._audit_denied("create", rtype, None, patient_key)
                 raise access.denied()
-        await self.store.insert(content, index, patient_key=patient_key, at=at)
+        with _one_patient_per_nhs_number():
+            await self.store.insert(content, index, patient_key=patient_key, at=at)
         await access.audit(
             self.uow.session,
             self.principal,
@@ -205,14 +225,15 @@ class Resources:
                 422, "business-rule", "a resource cannot be moved to another patient", "subject"
             )
         patient_key = await self._check_references(content, index.patient_id)
-        ok = await self.store.replace(
-            content,
-            index,
-            expected_version=stored.version,
-            patient_key=patient_key,
-            at=at,
-            method=method,
-        )
+        with _one_patient_per_nhs_number():
+            ok = await self.store.replace(
+                content,
+                index,
+                expected_version=stored.version,
+                patient_key=patient_key,
+                at=at,
+                method=method,
+            )
         if not ok:  # another writer got there first, between our read and write
             raise version_conflict(rtype, rid, stored.version + 1, stored.version)
         await access.audit(
@@ -292,7 +313,18 @@ class Resources:
         rtype = content["resourceType"]
         if rtype == "Patient":
             return patient_key_of(content)
-        patient = await self.store.get("Patient", patient_id or "")
+        wanted: list[tuple[str, str, Any]] = []  # (field, target type, reference)
+        if rtype == "CarePlan":
+            for field_name, target in REFERENCE_FIELDS.items():
+                for ref in content.get(field_name, []) or []:
+                    if "reference" in ref and not str(ref["reference"]).startswith("#"):
+                        wanted.append((field_name, target, ref))  # else display-only/contained
+        targets = {(t, tid) for _, t, ref in wanted if (tid := reference_id(ref, t))}
+        found = {  # the subject and every referenced resource, in one query
+            (s.type, s.id): s
+            for s in await self.store.get_many(sorted({("Patient", patient_id or ""), *targets}))
+        }
+        patient = found.get(("Patient", patient_id or ""))
         if patient is None or patient.deleted:
             raise FhirError.of(
                 422,
@@ -301,23 +333,17 @@ class Resources:
                 f"{rtype}.subject",
             )
         issues: list[Issue] = []
-        for field_name, target in REFERENCE_FIELDS.items():
-            if rtype != "CarePlan":
-                break
-            for ref in content.get(field_name, []) or []:
-                if "reference" not in ref or str(ref["reference"]).startswith("#"):
-                    continue  # display-only or contained: nothing here to check
-                tid = reference_id(ref, target)
-                found = await self.store.get(target, tid) if tid else None
-                if found is None or found.patient_id != patient_id:
-                    issues.append(
-                        Issue(
-                            "invalid",
-                            f"{field_name} {ref.get('reference')!r} is not a {target} "
-                            "of this patient",
-                            expression=f"CarePlan.{field_name}",
-                        )
+        for field_name, target, ref in wanted:
+            tid = reference_id(ref, target)
+            hit = found.get((target, tid)) if tid else None
+            if hit is None or hit.patient_id != patient_id:
+                issues.append(
+                    Issue(
+                        "invalid",
+                        f"{field_name} {ref.get('reference')!r} is not a {target} of this patient",
+                        expression=f"CarePlan.{field_name}",
                     )
+                )
         if issues:
             raise FhirError(422, issues)
         return patient.patient_key

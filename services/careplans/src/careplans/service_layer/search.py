@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from careplans.adapters import search_sql
+from careplans.adapters.resource_tables import among, refs_among
 from careplans.adapters.tables import resource
 from careplans.fhir.search_params import INCLUDES, parse_search
 from careplans.fhir.search_query import Include, SearchError, SearchQuery
@@ -48,16 +49,18 @@ async def search(
     *,
     strict: bool,
     at: datetime,
+    need_to_know: bool = True,
 ) -> SearchResult:
+    """`need_to_know=False` searches every patient's records: only for resolving a conditional
+    interaction's identity, whose result the caller is never shown unless it may read it."""
     access.require_scope(principal, rtype, Interaction.SEARCH)
     query = parse(rtype, params, strict=strict)
-    visible = await access.visible_patients(session, principal, rtype=rtype, at=at)
-    where = search_sql.where(query, visible)
-    total = int(
-        (
-            await session.execute(sa.select(sa.func.count()).select_from(resource).where(where))
-        ).scalar_one()
+    visible = (
+        await access.visible_patients(session, principal, rtype=rtype, at=at)
+        if need_to_know
+        else None
     )
+    where = search_sql.where(query, visible)
     outcome = None
     if query.unknown:
         outcome = operation_outcome(
@@ -67,22 +70,33 @@ async def search(
             ]
         )
     if query.summary_count:
+        total = await _count(session, where)
         return SearchResult([], [], total, query.offset, 0, outcome, summary_count=True)
     rows = (
         await session.execute(
-            sa.select(resource.c.content, resource.c.patient_key)
+            sa.select(
+                resource.c.content, resource.c.patient_key, sa.func.count().over().label("total")
+            )
             .where(where)
             .order_by(*search_sql.order_by(query))
             .offset(query.offset)
             .limit(query.count)
         )
     ).all()
+    total = int(rows[0].total) if rows else 0  # the window counts every match, before paging
+    if not rows and query.offset:  # a page past the end still reports the total
+        total = await _count(session, where)
     matches = [r.content for r in rows]
     included = await _includes(session, principal, matches, query, visible)
     keys = {r.patient_key for r in rows if r.patient_key}
     return SearchResult(
         matches, included, total, query.offset, query.count, outcome, patient_keys=keys
     )
+
+
+async def _count(session: AsyncSession, where: Any) -> int:
+    stmt = sa.select(sa.func.count()).select_from(resource).where(where)
+    return int((await session.execute(stmt)).scalar_one())
 
 
 def _wanted(matches: list[dict[str, Any]], includes: Iterable[Include]) -> set[tuple[str, str]]:
@@ -115,7 +129,7 @@ async def _includes(
     wanted = sorted(_wanted(matches, readable) - seen)
     conditions: list[Any] = []
     if wanted:
-        conditions.append(sa.tuple_(resource.c.type, resource.c.id).in_(wanted))
+        conditions.append(refs_among(resource.c.type, resource.c.id, wanted))
     patient_ids = {
         m["id"] if m["resourceType"] == "Patient" else str(m.get("subject", {}).get("reference"))
         for m in matches
@@ -123,12 +137,12 @@ async def _includes(
     patient_ids = {p.rsplit("/", 1)[-1] for p in patient_ids}
     if query.revincludes and patient_ids and principal.permits("Flag", Interaction.READ):
         conditions.append(
-            sa.and_(resource.c.type == "Flag", resource.c.patient_id.in_(sorted(patient_ids)))
+            sa.and_(resource.c.type == "Flag", among(resource.c.patient_id, patient_ids))
         )
     if not conditions:
         return []
     stmt = sa.select(resource.c.content).where(sa.or_(*conditions), resource.c.deleted.is_(False))
     if visible is not None:
-        stmt = stmt.where(resource.c.patient_id.in_(sorted(visible)))
+        stmt = stmt.where(among(resource.c.patient_id, visible))
     rows = (await session.execute(stmt.order_by(resource.c.last_updated))).all()
     return [r.content for r in rows if (r.content["resourceType"], r.content["id"]) not in seen]
