@@ -11,6 +11,7 @@ from cch_contracts.events.caseload import (
     CaseAssigned,
     CaseDischarged,
     CaseTransferred,
+    CaseWithdrawn,
     PlanAdjustmentRequested,
 )
 from cch_contracts.topics import Topic
@@ -207,3 +208,32 @@ async def test_discharge_on_death_completes_the_end_of_life_plan_and_revokes_the
         return main_now["status"], eol_now["status"]
 
     assert await eventually(statuses, until=lambda s: s[0] != "draft") == ("revoked", "completed")
+
+
+async def test_a_withdrawn_case_revokes_its_drafted_plan(infra, client, token_for):
+    case_id, key, start, gp = await _assign(infra, token_for, days_ago=3)
+
+    async def plans():
+        return await _plans_of_case(client, gp, case_id)
+
+    main = (await eventually(plans, what="draft plan"))[0]["resource"]
+    await publish(
+        infra,
+        CaseWithdrawn(
+            case_id=case_id,
+            referral_id=None,
+            patient_key=key,
+            reason="referral entered in error (wrong patient)",
+            withdrawn_by="team-lead-1",
+            withdrawn_at=start + DAY,
+            was_waiting=False,
+        ),
+        key=key,
+    )
+
+    async def current():
+        return (await client.get(f"/fhir/CarePlan/{main['id']}", headers=gp)).json()
+
+    revoked = await eventually(current, until=lambda p: p["status"] != "draft")
+    assert revoked["status"] == "revoked"
+    assert revoked["note"][-1]["text"].startswith("Case withdrawn: referral entered in error")

@@ -17,6 +17,7 @@ from careplans.domain.review_outcomes import (
     discharge_status,
     next_review_date,
     record_review,
+    withdraw,
 )
 from careplans.domain.vocabulary import DischargeReason, Locality, PlanKind, Tier
 from careplans.fhir.validation import validate_resource
@@ -130,3 +131,11 @@ def test_plan_without_tier_needs_the_next_review_date() -> None:
     untiered.pop("extension")
     with pytest.raises(InvalidReviewOutcome):
         record_review(untiered, ReviewDecision.CONTINUE, at=REVIEWED, summary="")
+
+
+def test_a_withdrawn_case_revokes_its_plan_and_says_why() -> None:
+    closed = withdraw(plan(), "referral entered in error", at=REVIEWED, withdrawn_by="tl-1")
+    assert closed["status"] == "revoked"
+    assert closed["note"][-1]["text"] == "Case withdrawn: referral entered in error"
+    assert {a["detail"]["status"] for a in closed["activity"]} == {"cancelled"}
+    assert validate_resource(closed, endpoint_type="CarePlan").ok

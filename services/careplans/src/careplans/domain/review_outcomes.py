@@ -146,12 +146,9 @@ _REASON_TEXT = {
 }
 
 
-def discharge(
-    plan: Json, reason: DischargeReason, *, at: datetime, decided_by: str | None = None
-) -> Json:
-    """Close a plan (main or part) on discharge; open activities are cancelled or stopped."""
+def _close(plan: Json, *, status: str, note: str, at: datetime, author: str | None) -> Json:
     updated = _open_copy(plan)
-    updated["status"] = discharge_status(reason, plan_kind(plan))
+    updated["status"] = status
     updated.setdefault("period", {})["end"] = at.astimezone(UTC).date().isoformat()
     for activity in updated.get("activity", []):
         detail = activity.get("detail")
@@ -161,13 +158,29 @@ def discharge(
             detail["status"] = "cancelled"
         elif detail.get("status") in _STOP:
             detail["status"] = "stopped"
-    _add_note(
-        updated,
-        text=f"Discharged from case management: {_REASON_TEXT[reason]}.",
+    _add_note(updated, text=note, at=at, author=author)
+    return updated
+
+
+def discharge(
+    plan: Json, reason: DischargeReason, *, at: datetime, decided_by: str | None = None
+) -> Json:
+    """Close a plan (main or part) on discharge; open activities are cancelled or stopped."""
+    return _close(
+        plan,
+        status=discharge_status(reason, plan_kind(plan)),
+        note=f"Discharged from case management: {_REASON_TEXT[reason]}.",
         at=at,
         author=decided_by,
     )
-    return updated
+
+
+def withdraw(plan: Json, reason: str, *, at: datetime, withdrawn_by: str | None = None) -> Json:
+    """The case should not have been opened (referral in error or inclusion withdrawn): the plan
+    is revoked, not completed, and says why, so no one mistakes it for a finished episode."""
+    return _close(
+        plan, status="revoked", note=f"Case withdrawn: {reason}", at=at, author=withdrawn_by
+    )
 
 
 def activate(plan: Json, *, at: datetime, agreed_by: str | None = None) -> Json:

@@ -7,12 +7,14 @@ from careplans.service_layer.pathway_plans import (
     complete_plan,
     draft_plan_for_assignment,
     transfer_case,
+    withdraw_plan,
 )
 from cch_contracts import CloudEvent
 from cch_contracts.events.caseload import (
     CaseAssigned,
     CaseDischarged,
     CaseTransferred,
+    CaseWithdrawn,
     PlanAdjustmentRequested,
 )
 from cch_messaging import HandlerRegistry, MessagingUnitOfWork
@@ -38,3 +40,8 @@ async def on_discharged(uow: MessagingUnitOfWork, event: CloudEvent, payload: An
 @handlers.on(CaseTransferred)
 async def on_transferred(uow: MessagingUnitOfWork, event: CloudEvent, payload: Any) -> None:
     await transfer_case(uow, payload)
+
+
+@handlers.on(CaseWithdrawn)
+async def on_withdrawn(uow: MessagingUnitOfWork, event: CloudEvent, payload: Any) -> None:
+    await withdraw_plan(uow, payload)

@@ -19,7 +19,13 @@ from careplans.domain.drafting import (
     draft_plan,
 )
 from careplans.domain.errors import DomainError
-from careplans.domain.review_outcomes import OPEN_STATUSES, ReviewDecision, discharge, record_review
+from careplans.domain.review_outcomes import (
+    OPEN_STATUSES,
+    ReviewDecision,
+    discharge,
+    record_review,
+    withdraw,
+)
 from careplans.domain.transfers import Transfer, transfer_care_team, transfer_plan
 from careplans.domain.vocabulary import (
     CASE_ID_SYSTEM,
@@ -36,6 +42,7 @@ from cch_contracts.events.caseload import (
     CaseDischarged,
     CaseManagerRef,
     CaseTransferred,
+    CaseWithdrawn,
     PlanAdjustmentRequested,
 )
 from cch_messaging import MessagingUnitOfWork
@@ -159,6 +166,21 @@ async def complete_plan(uow: MessagingUnitOfWork, event: CaseDischarged) -> None
             continue
         closed = discharge(each, event.reason, at=event.discharged_at, decided_by=event.decided_by)
         await _save(svc, closed)
+
+
+async def withdraw_plan(uow: MessagingUnitOfWork, event: CaseWithdrawn) -> None:
+    """A withdrawn case revokes its drafted plan and open parts, with the reason on each."""
+    plan = await plan_for_case(uow, event.case_id)
+    if plan is None:
+        return
+    svc = Resources(uow, PATHWAY, _EventClock(event.withdrawn_at))
+    for each in [plan, *await _parts_of(uow, plan["id"])]:
+        if each.get("status") not in OPEN_STATUSES:
+            continue
+        await _save(
+            svc,
+            withdraw(each, event.reason, at=event.withdrawn_at, withdrawn_by=event.withdrawn_by),
+        )
 
 
 async def transfer_case(uow: MessagingUnitOfWork, event: CaseTransferred) -> None:
