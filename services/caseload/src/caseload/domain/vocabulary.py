@@ -5,47 +5,10 @@ from __future__ import annotations
 from enum import StrEnum
 
 from caseload.domain.errors import UnknownLocality, UnknownNeed
+from cch_contracts.vocabulary import AssignmentKind, DischargeReason, Locality, NeedLevel, Tier
 
-
-class Tier(StrEnum):
-    """Bromley risk tier; decides review frequency and the weight a case carries."""
-
-    HIGHEST = "highest"
-    HIGH = "high"
-    MEDIUM = "medium"
-    LOW = "low"
-
-
-class NeedLevel(StrEnum):
-    """Need level the MDT decides at triage (never derived from the tier)."""
-
-    SEVERE = "severe"
-    MODERATE = "moderate"
-    MILD = "mild"
-
-
-class Locality(StrEnum):
-    """Shropshire programme localities."""
-
-    NORTH = "north"
-    CENTRAL = "central"
-    SOUTH = "south"
-
-
-class DischargeReason(StrEnum):
-    """The seed's three routes out of case management."""
-
-    IMPROVED = "improved"
-    PATIENT_CHOICE = "patient-choice"
-    DIED = "died"
-
-
-class AssignmentKind(StrEnum):
-    """Who holds a case: severe a named case manager, moderate a team, mild self-care."""
-
-    CASE_MANAGER = "case-manager"
-    INTEGRATED_TEAM = "integrated-team"
-    SELF_CARE = "self-care"
+# The shared words are the events' own, so caseload and its events cannot drift apart.
+__all__ = ["AssignmentKind", "DischargeReason", "Locality", "NeedLevel", "Tier"]
 
 
 class MostPressingNeed(StrEnum):
