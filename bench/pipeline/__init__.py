@@ -10,9 +10,11 @@ baseline runs its producer and consumer in the same process too, on the same bro
               events/s = N / (first send → last record consumed).
 * pipeline:   a writer commits N ProbeSent events through MessagingUnitOfWork (100 per
               transaction, and 1 per transaction from several concurrent writers); the relay
-              publishes them to cch.platform.v1; the consumer applies each into an effect table
-              in the inbox transaction. events/s = N / (first commit starts → last effect
-              committed), the end seen by polling the effect table.
+              publishes them to cch.platform.v1; the consumer applies them into an effect table
+              in the inbox transaction, with a batch handler (one multi-row insert per partition
+              batch) and, labelled "per-event", with a per-event handler (one insert each).
+              events/s = N / (first commit starts → last effect committed), the end seen by
+              polling the effect table.
 * latency:    single-event transactions at a steady 1,000 events/s (open loop); each ProbeSent
               carries sent_at, the effect row records clock_timestamp() when it is applied;
               latency = applied_at - sent_at.
@@ -27,7 +29,7 @@ from collections.abc import Awaitable
 from typing import Any
 
 from bench.pipeline.cpu import CpuMeter
-from bench.pipeline.options import TOPIC, PipelineOptions, load_average
+from bench.pipeline.options import THROUGHPUT_RUNS, TOPIC, PipelineOptions, load_average
 from bench.pipeline.raw import raw_baseline
 from bench.pipeline.scenarios import pipeline_latency, pipeline_sporadic, pipeline_throughput
 from bench.pipeline.summary import metrics
@@ -73,15 +75,27 @@ async def _run(
     }
     log.info("pipeline: raw aiokafka baseline, %d events", opts.n)
     await _measured(out, "raw", meter, raw_baseline(kafka, opts.n, timeout_s=opts.timeout_s))
-    log.info("pipeline: %d events, %d per transaction", opts.n, opts.txn_size)
-    await _measured(
-        out,
-        "pipeline_batched",
-        meter,
-        pipeline_throughput(
-            admin_url, kafka, n=opts.n, per_txn=opts.txn_size, writers=1, timeout_s=opts.timeout_s
-        ),
-    )
+    for key, batched in (("pipeline_batched", True), ("pipeline_batched_per_event", False)):
+        log.info(
+            "pipeline: %d events, %d per transaction, %s handler",
+            opts.n,
+            opts.txn_size,
+            "batch" if batched else "per-event",
+        )
+        await _measured(
+            out,
+            key,
+            meter,
+            pipeline_throughput(
+                admin_url,
+                kafka,
+                n=opts.n,
+                per_txn=opts.txn_size,
+                writers=1,
+                timeout_s=opts.timeout_s,
+                batched=batched,
+            ),
+        )
     log.info(
         "pipeline: %d events, 1 per transaction, %d writers", opts.single_n, opts.single_writers
     )
@@ -125,7 +139,7 @@ async def _run(
     )
     out["load_average_end"] = load_average()
     raw = out.get("raw", {}).get("events_per_s")
-    for key in ("pipeline_batched", "pipeline_single"):
+    for key in THROUGHPUT_RUNS:
         if raw and key in out:
             out[key]["ratio_to_raw"] = round(out[key]["events_per_s"] / raw, 3)
     return out

@@ -113,8 +113,35 @@ async def bench_schema(admin_url: str) -> AsyncIterator[BenchSchema]:
         await service.dispose()
 
 
-def registry_for(bs: BenchSchema, probe_ids: set[str]) -> HandlerRegistry:
+def registry_for(bs: BenchSchema, probe_ids: set[str], *, batched: bool) -> HandlerRegistry:
+    """The consumer's effect: one multi-row insert per run of events (a batch handler), or one
+    insert per event (a per-event handler), to show what each costs."""
     registry = HandlerRegistry()
+    if batched:
+        insert_run = sa.text(
+            f'INSERT INTO "{bs.schema}".effects (event_id, probe_id, sequence, sent_at, applied_at)'
+            " SELECT e.event_id, e.probe_id, e.sequence, e.sent_at, clock_timestamp() FROM unnest("
+            " CAST(:event_ids AS varchar[]), CAST(:probe_ids AS varchar[]),"
+            " CAST(:sequences AS integer[]), CAST(:sent_ats AS timestamptz[]))"
+            " AS e(event_id, probe_id, sequence, sent_at)"
+        )
+
+        @registry.on_batch(ProbeSent)
+        async def apply_run(uow: MessagingUnitOfWork, events: list[tuple[Any, ProbeSent]]) -> None:
+            mine = [(e, p) for e, p in events if p.probe_id in probe_ids]  # the topic is shared
+            if not mine:
+                return
+            await uow.session.execute(
+                insert_run,
+                {
+                    "event_ids": [e.id for e, _ in mine],
+                    "probe_ids": [p.probe_id for _, p in mine],
+                    "sequences": [p.sequence for _, p in mine],
+                    "sent_ats": [p.sent_at for _, p in mine],
+                },
+            )
+
+        return registry
 
     @registry.on(ProbeSent)
     async def apply(uow: MessagingUnitOfWork, event: Any, payload: ProbeSent) -> None:
@@ -166,7 +193,7 @@ class Running:
 
 @asynccontextmanager
 async def running_pipeline(
-    admin_url: str, kafka: KafkaSettings, *, label: str
+    admin_url: str, kafka: KafkaSettings, *, label: str, batched: bool = True
 ) -> AsyncIterator[Running]:
     """A fresh schema, the real relay and a consumer in a new group; warmed up before yield."""
     run_prefix = f"{label}-{uuid.uuid4().hex[:6]}"
@@ -177,7 +204,7 @@ async def running_pipeline(
         relay = OutboxRelay(engine=bs.service_engine, outbox=bs.outbox, source=SOURCE, kafka=kafka)
         consumer = EventConsumer(
             group=group,
-            registry=registry_for(bs, probe_ids),
+            registry=registry_for(bs, probe_ids, batched=batched),
             uow_factory=bs.service_uow,
             kafka=kafka,
             topics=(TOPIC,),

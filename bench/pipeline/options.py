@@ -13,6 +13,8 @@ SOURCE = "/cch/bench"
 KEYS = 997  # distinct message keys (patients), spread over the topic's partitions
 POLL_SECONDS = 0.05  # how often the effect table is polled for completion
 RATIO_GOAL = 0.5
+# throughput runs, in the order they run and are reported
+THROUGHPUT_RUNS = ("pipeline_batched", "pipeline_batched_per_event", "pipeline_single")
 LATENCY_GOAL_S = 1.0
 
 

@@ -36,9 +36,10 @@ async def pipeline_throughput(
     per_txn: int,
     writers: int,
     timeout_s: float,
+    batched: bool = True,
 ) -> dict[str, Any]:
-    label = f"tput{per_txn}"
-    async with running_pipeline(admin_url, kafka, label=label) as run:
+    label = f"tput{per_txn}{'b' if batched else 'e'}"
+    async with running_pipeline(admin_url, kafka, label=label, batched=batched) as run:
         probe = run.probe("run")
         seqs = iter(range(n))
         chunks = [list(itertools.islice(seqs, per_txn)) for _ in range(math.ceil(n / per_txn))]
@@ -69,6 +70,7 @@ async def pipeline_throughput(
         "writer_events_per_s": round(n / write_s, 1),
         "stages_s_from_start": {"writer_committed_all": round(write_s, 3), **stages},
         "consumer_group": run.group,
+        "consumer_handler": "batch" if batched else "per-event",
         "relay_batch_size": 500,
         "consumer_max_batch": 500,
     }

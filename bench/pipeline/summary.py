@@ -7,6 +7,7 @@ from typing import Any
 from bench.pipeline.options import (
     LATENCY_GOAL_S,
     RATIO_GOAL,
+    THROUGHPUT_RUNS,
 )
 from bench.report import Metric
 
@@ -34,16 +35,17 @@ def metrics(result: dict[str, Any]) -> list[Metric]:
                 group=g,
             )
         )
-    for key in ("pipeline_batched", "pipeline_single"):
+    for key in THROUGHPUT_RUNS:
         r = result.get(key)
         if not r:
             continue
         per_txn = r["events_per_transaction"]
         writers = r["concurrent_writers"]
         who = f"{writers} writer{'s' if writers > 1 else ''}"
+        handler = r.get("consumer_handler", "per-event")
         out.append(
             Metric(
-                f"pipeline, {per_txn} ev/txn, {who} ({r['events']:,} ev)",
+                f"pipeline, {per_txn} ev/txn, {who}, {handler} handler ({r['events']:,} ev)",
                 r["events_per_s"],
                 "events/s",
                 group=g,
@@ -52,7 +54,7 @@ def metrics(result: dict[str, Any]) -> list[Metric]:
         if "ratio_to_raw" in r:
             out.append(
                 Metric(
-                    f"  ratio pipeline/raw ({per_txn} ev/txn)",
+                    f"  ratio pipeline/raw ({per_txn} ev/txn, {handler} handler)",
                     round(r["ratio_to_raw"] * 100, 1),
                     "%",
                     goal_ratio,

@@ -1,12 +1,14 @@
 """Outbox, relay, inbox consumer: how every service talks over Kafka without losing events."""
 
-from cch_messaging.consumer import EventConsumer, Handler, HandlerRegistry
+from cch_messaging.consumer import EventConsumer, PoisonEvent
+from cch_messaging.handlers import BatchHandler, Handler, HandlerRegistry
 from cch_messaging.kafka import KafkaSettings, ensure_topics
 from cch_messaging.relay import OutboxRelay
 from cch_messaging.tables import inbox_table, outbox_table
 from cch_messaging.uow import MessagingUnitOfWork, OutgoingEvent
 
 __all__ = [
+    "BatchHandler",
     "EventConsumer",
     "Handler",
     "HandlerRegistry",
@@ -14,6 +16,7 @@ __all__ = [
     "MessagingUnitOfWork",
     "OutboxRelay",
     "OutgoingEvent",
+    "PoisonEvent",
     "ensure_topics",
     "inbox_table",
     "outbox_table",

@@ -6,93 +6,33 @@ import json
 import logging
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
-from pydantic import ValidationError
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from cch_contracts import CloudEvent, EventPayload, dlq_topic
+from cch_contracts import dlq_topic
+from cch_messaging.batches import Decoded, decode, runs
+from cch_messaging.handlers import BatchHandler, Handler, HandlerRegistry
 from cch_messaging.kafka import KafkaSettings
-from cch_messaging.uow import InboxEntry, MessagingUnitOfWork
+from cch_messaging.uow import MessagingUnitOfWork
 from cch_observability.context import causation_id_var, correlation_id_var, traceparent_var
 from cch_observability.metrics import EVENTS_CONSUMED, EVENTS_DEAD_LETTERED
 
 log = logging.getLogger("cch.consumer")
 
-Handler = Callable[[MessagingUnitOfWork, CloudEvent, Any], Awaitable[None]]
 _CLUSTER_CHECK_SECONDS = 1.0
 _TRANSIENT = (OperationalError, InterfaceError, ConnectionError, OSError)
+
+__all__ = ["BatchHandler", "EventConsumer", "Handler", "HandlerRegistry", "PoisonEvent"]
 
 
 class PoisonEvent(Exception):
     """An event that can never be applied: it goes straight to the dead-letter topic."""
-
-
-class HandlerRegistry:
-    """Maps event types to the handler that applies them."""
-
-    def __init__(self) -> None:
-        self._handlers: dict[str, tuple[type[EventPayload], Handler]] = {}
-
-    def on(self, model: type[EventPayload]) -> Callable[[Handler], Handler]:
-        def register(handler: Handler) -> Handler:
-            self._handlers[model.event_type] = (model, handler)
-            return handler
-
-        return register
-
-    def lookup(self, event_type: str) -> tuple[type[EventPayload], Handler] | None:
-        return self._handlers.get(event_type)
-
-    @property
-    def topics(self) -> tuple[str, ...]:
-        return tuple(sorted({m.topic for m, _ in self._handlers.values()}))
-
-    def __len__(self) -> int:
-        return len(self._handlers)
-
-
-@dataclass
-class _Decoded:
-    record: ConsumerRecord[bytes, bytes]
-    event: CloudEvent | None
-    payload: Any
-    handler: Handler | None
-    error: str | None
-
-    @property
-    def entry(self) -> InboxEntry:
-        assert self.event is not None
-        return InboxEntry(
-            self.event.id,
-            self.event.type,
-            self.record.topic,
-            self.record.partition,
-            self.record.offset,
-        )
-
-
-def _decode(record: ConsumerRecord[bytes, bytes], registry: HandlerRegistry) -> _Decoded:
-    try:
-        event = CloudEvent.model_validate_json(record.value or b"")
-    except (ValueError, ValidationError) as exc:
-        return _Decoded(record, None, None, None, f"undecodable CloudEvent: {type(exc).__name__}")
-    found = registry.lookup(event.type)
-    if found is None:
-        return _Decoded(record, event, None, None, None)
-    model, handler = found
-    try:
-        payload = model.model_validate(event.data)
-    except ValidationError as exc:
-        return _Decoded(record, event, None, None, f"payload invalid for {event.type}: {exc}")
-    return _Decoded(record, event, payload, handler, None)
 
 
 class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -279,8 +219,8 @@ class EventConsumer:
 
     async def process_batch(self, records: list[ConsumerRecord[bytes, bytes]]) -> None:
         """Apply a partition's batch in one transaction; on failure fall back to one by one."""
-        decoded = [_decode(r, self._registry) for r in records]
-        applicable = [d for d in decoded if d.handler is not None]
+        decoded = [decode(r, self._registry) for r in records]
+        applicable = [d for d in decoded if d.registration is not None]
         if applicable and all(d.error is None for d in decoded):
             try:
                 await self._apply(applicable)
@@ -292,37 +232,71 @@ class EventConsumer:
         for item in decoded:
             await self._process_one(item)
 
-    async def _apply(self, items: list[_Decoded]) -> None:
+    async def _apply(self, items: list[Decoded]) -> None:
+        """Claim the batch in the inbox, hand the new events to their handlers in partition
+        order (consecutive ones for the same batch handler in one call), commit once."""
         async with self._uow_factory() as uow:
             fresh = await uow.claim_inbox(group=self.group, entries=[d.entry for d in items])
+            new: list[Decoded] = []
             for item in items:
-                assert item.event is not None and item.handler is not None
-                if item.event.id not in fresh:
-                    continue
-                fresh.discard(item.event.id)  # same id twice in one batch applies once
-                tokens = (
-                    correlation_id_var.set(item.event.correlationid or item.event.id),
-                    causation_id_var.set(item.event.id),
-                    traceparent_var.set(_header(item.record, "traceparent")),
-                )
-                uow.current_record = item.record
-                try:
-                    await item.handler(uow, item.event, item.payload)
-                finally:
-                    uow.current_record = None
-                    traceparent_var.reset(tokens[2])
-                    causation_id_var.reset(tokens[1])
-                    correlation_id_var.reset(tokens[0])
+                assert item.event is not None
+                if item.event.id in fresh:
+                    fresh.discard(item.event.id)  # same id twice in one batch applies once
+                    new.append(item)
+            for run in runs(new):
+                registration = run[0].registration
+                assert registration is not None
+                if registration.batch is None or len(run) == 1:
+                    for item in run:
+                        await self._apply_one(uow, item)
+                else:
+                    await self._apply_run(uow, registration.batch, run)
             await uow.commit()
         per_topic = Counter(item.record.topic for item in items)
         for topic, count in per_topic.items():
             EVENTS_CONSUMED.labels(self.group, topic).inc(count)
 
-    async def _process_one(self, item: _Decoded) -> None:
+    async def _apply_one(self, uow: MessagingUnitOfWork, item: Decoded) -> None:
+        """One event, with its correlation, causation and trace as the context of what the
+        handler publishes."""
+        assert item.event is not None and item.registration is not None
+        tokens = (
+            correlation_id_var.set(item.event.correlationid or item.event.id),
+            causation_id_var.set(item.event.id),
+            traceparent_var.set(_header(item.record, "traceparent")),
+        )
+        uow.current_record = item.record
+        uow.current_records = [item.record]
+        try:
+            if item.registration.handler is not None:
+                await item.registration.handler(uow, item.event, item.payload)
+            else:
+                assert item.registration.batch is not None
+                await item.registration.batch(uow, [(item.event, item.payload)])
+        finally:
+            uow.current_record = None
+            uow.current_records = []
+            traceparent_var.reset(tokens[2])
+            causation_id_var.reset(tokens[1])
+            correlation_id_var.reset(tokens[0])
+
+    async def _apply_run(
+        self, uow: MessagingUnitOfWork, batch: BatchHandler, run: list[Decoded]
+    ) -> None:
+        """Several events in one call: no single event is the context, so what the handler
+        publishes names its cause with `uow.publish(..., caused_by=event)`."""
+        events = [(item.event, item.payload) for item in run if item.event is not None]
+        uow.current_records = [item.record for item in run]
+        try:
+            await batch(uow, events)
+        finally:
+            uow.current_records = []
+
+    async def _process_one(self, item: Decoded) -> None:
         if item.error is not None:
             await self._dead_letter(item, item.error, attempts=0)
             return
-        if item.handler is None:
+        if item.registration is None:
             return  # an event type this service does not act on
         attempt = 0
         while True:
@@ -340,7 +314,7 @@ class EventConsumer:
                     return
                 await asyncio.sleep(self._retry_backoff * 2 ** (attempt - 1))
 
-    async def _dead_letter(self, item: _Decoded, error: str, *, attempts: int) -> None:
+    async def _dead_letter(self, item: Decoded, error: str, *, attempts: int) -> None:
         record = item.record
         body = {
             "error": error[:4000],

@@ -17,10 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from cch_contracts.topics import all_topics
 from cch_messaging.kafka import KafkaSettings, cluster_id, ensure_topics
-from cch_messaging.uow import notify_channel
+from cch_messaging.uow import listen_locally, notify_channel
 from cch_observability.metrics import OUTBOX_PUBLISH_FAILURES, OUTBOX_PUBLISHED
 
 log = logging.getLogger("cch.relay")
+_ASYNC_COMMIT = sa.text("SET LOCAL synchronous_commit TO off")
 
 
 def envelope(row: Any, *, source: str) -> bytes:
@@ -94,6 +95,10 @@ class OutboxRelay:
     async def run(self) -> None:
         """Loop until cancelled; while the broker is away, back off and keep rows unpublished."""
         listener = await self._listen()
+        # commits in this process wake this relay directly (and skip their NOTIFY)
+        unregister = listen_locally(
+            notify_channel(self._outbox.schema or "public"), self._on_notify
+        )
         backoff = 0.2
         cycles = 0
         try:
@@ -119,6 +124,7 @@ class OutboxRelay:
                     await asyncio.sleep(backoff)
                     backoff = min(backoff * 2, self._max_backoff)
         finally:
+            unregister()
             await self._drop_producer()
             if listener is not None:
                 await listener.close()
@@ -163,6 +169,10 @@ class OutboxRelay:
                 await conn.rollback()
                 await self._record_failure([r.id for r in rows], exc)
                 raise
+            # the mark need not wait for its own flush: if a crash loses it, the rows are
+            # published again and every consumer's inbox drops the copies (at-least-once
+            # already); the writers' commits and the consumers' then share fewer WAL flushes
+            await conn.execute(_ASYNC_COMMIT)
             await conn.execute(
                 sa.update(o)
                 .where(o.c.id == sa.any_(_ids_param([r.id for r in rows])))

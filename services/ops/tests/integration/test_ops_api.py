@@ -1,8 +1,8 @@
 """The ops API in-process against the real Postgres and broker."""
 
 import pytest
-from cch_devstack.testing import service_app
 
+from cch_devstack.testing import service_app
 from ops.main import create_app
 
 pytestmark = pytest.mark.integration
@@ -19,6 +19,9 @@ async def test_ops_endpoints_need_the_ops_role(infra, token_for):
         bad = await client.get("/events", headers=ops, params={"limit": 0})
         assert bad.status_code == 422
         assert bad.headers["content-type"].startswith("application/problem+json")
-        replay = await client.post("/dead-letters/replay", headers=ops,
-                                   json={"dlq_topic": "not-a-dlq", "partition": 0, "offset": 0})
+        replay = await client.post(
+            "/dead-letters/replay",
+            headers=ops,
+            json={"dlq_topic": "not-a-dlq", "partition": 0, "offset": 0},
+        )
         assert replay.status_code == 422
