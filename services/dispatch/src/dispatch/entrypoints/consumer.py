@@ -69,15 +69,15 @@ def build_handlers(
         now = max(time.now(), payload.received_at)
         await after(uow, policy, now=now, trigger="new request")
 
-    @handlers.on(PatientTierChanged)
-    async def on_tier_changed(uow: Any, event: Any, payload: PatientTierChanged) -> None:
-        """Remember the patient's tier: high risk decides referral on after a crisis."""
-        await risk.record_tier(
+    @handlers.on_batch(PatientTierChanged)
+    async def on_tiers_changed(uow: Any, events: list[tuple[Any, PatientTierChanged]]) -> None:
+        """Remember each patient's tier: high risk decides referral on after a crisis."""
+        await risk.record_tiers(
             uow.session,
-            payload.patient_key,
-            tier=payload.tier.value,
-            effective_at=payload.effective_at,
-            run_id=payload.run_id,
+            (
+                risk.TierNotice(p.patient_key, p.tier.value, p.effective_at, p.run_id)
+                for _, p in events
+            ),
         )
 
     return handlers
