@@ -123,3 +123,44 @@ def test_a_register_recorded_twice_counts_once() -> None:
     result = compute_indices(_table(events, 1), index_date=INDEX_DATE)
     assert result.ltc_count.tolist() == [2]
     assert result.charlson_age_adjusted is None
+
+
+def test_indices_do_not_depend_on_the_order_rows_arrive_in(indices) -> None:
+    # Ingested files list people in any order; the same rows shuffled score the same.
+    order = np.random.default_rng(3).permutation(len(EVENTS))
+    shuffled = compute_indices(
+        _table([EVENTS[i] for i in order], 6),
+        index_date=INDEX_DATE,
+        birth_date=np.array(BIRTH_DATES, dtype="datetime64[D]"),
+    )
+    assert shuffled.hfrs.tolist() == indices.hfrs.tolist()
+    assert shuffled.charlson.tolist() == indices.charlson.tolist()
+    assert shuffled.charlson_age_adjusted.tolist() == indices.charlson_age_adjusted.tolist()
+    assert shuffled.ltc_mask.tolist() == indices.ltc_mask.tolist()
+
+
+def test_charlson_age_points_change_on_the_birthday_itself() -> None:
+    # Index date 2024-04-01: born 1974-04-01 turns 50 that day (1 point), born a day later is
+    # still 49 (0); 1944-04-01 turns 80 (4 points) and 1944-04-02 is 79 (3). Someone born on
+    # 29 February 1944 had their 80th birthday on 28 February 2024 as far as age goes.
+    births = ["1974-04-01", "1974-04-02", "1944-04-01", "1944-04-02", "1944-02-29"]
+    result = compute_indices(
+        _table([], len(births)),
+        index_date=INDEX_DATE,
+        birth_date=np.array(births, dtype="datetime64[D]"),
+    )
+    assert result.charlson_age_adjusted is not None
+    assert result.charlson_age_adjusted.tolist() == [1, 0, 4, 3, 4]
+
+
+def test_secondary_codes_count_only_on_emergency_admissions() -> None:
+    # The A&E attendance's secondaries (dementia F00.1, fall W19) score nothing; the admission's
+    # secondary R29.6 scores 3.6 on HFRS and its S72.0 primary 1.4. Charlson: nothing.
+    events: list[Event] = [
+        (0, "2023-05-01", EventKind.AE, "S00.9", ("F00.1", "W19")),
+        (0, "2023-06-01", EventKind.NEL, "S72.0", ("R29.6",)),
+        (1, "2023-07-01", EventKind.AE, "R55", ("F03",)),
+    ]
+    result = compute_indices(_table(events, 2), index_date=INDEX_DATE)
+    assert result.hfrs.tolist() == pytest.approx([5.0, 0.0])
+    assert result.charlson.tolist() == [0, 0]

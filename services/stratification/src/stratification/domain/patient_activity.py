@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
@@ -44,6 +44,7 @@ class EventTable:
     secondary_offsets: npt.NDArray[np.int64]
     secondary: IntArray
     codes: tuple[str, ...]
+    diagnoses: DiagnosisHistory = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         n = len(self.person)
@@ -53,6 +54,7 @@ class EventTable:
             self.secondary
         ):
             raise ValueError("secondary_offsets do not index secondary")
+        object.__setattr__(self, "diagnoses", DiagnosisHistory.of(self))
 
     def __len__(self) -> int:
         return len(self.person)
@@ -104,3 +106,86 @@ def age_in_years(birth_date: DateArray, on: date) -> npt.NDArray[np.int64]:
     age_of_day = len(reached) - 1 - np.searchsorted(reached, every_day, side="left")
     ages: npt.NDArray[np.int64] = age_of_day.astype(np.int64)[birth_days - first]
     return ages
+
+
+def day_number(day: date) -> np.int32:
+    """Days since 1970-01-01, the unit of the diagnosis history's day column."""
+    return np.int32(np.datetime64(day, "D").astype(np.int64))
+
+
+def _day_numbers(days: DateArray) -> IntArray:
+    numbers: IntArray = days.astype("datetime64[D]", copy=False).view(np.int64).astype(np.int32)
+    return numbers
+
+
+@dataclass(frozen=True, slots=True)
+class PersonDiagnoses:
+    """Diagnosis codes grouped by person (each person's run is contiguous), with their days."""
+
+    person: IntArray
+    day: IntArray
+    code: IntArray
+    owner: IntArray  # people with at least one diagnosis, ascending
+    start: npt.NDArray[np.intp]  # where each owner's run begins
+
+    @classmethod
+    def grouped(cls, person: IntArray, day: IntArray, code: IntArray) -> PersonDiagnoses:
+        """Group by person once, so per-person sets are one reduceat instead of a group-by."""
+        if len(person) > 1 and not bool(np.all(person[1:] >= person[:-1])):
+            order = np.argsort(person, kind="stable")
+            person, day, code = person[order], day[order], code[order]
+        boundary = np.ones(len(person), dtype=bool)
+        boundary[1:] = person[1:] != person[:-1]
+        start = np.flatnonzero(boundary)
+        return cls(person=person, day=day, code=code, owner=person[start], start=start)
+
+
+@dataclass(frozen=True, slots=True)
+class DiagnosisHistory:
+    """What the indices read, laid out once when a table is built rather than at every index date.
+
+    `admissions`: every diagnosis (primary and secondary) of each emergency admission, which
+    HFRS and Charlson read within a lookback; `registers`: each long-term condition's code.
+    """
+
+    admissions: PersonDiagnoses
+    registers: PersonDiagnoses
+
+    @classmethod
+    def of(cls, events: EventTable) -> DiagnosisHistory:
+        """Flatten and group the admissions' and registers' codes (about 0.1 s a million people)."""
+        # One scan of the kind column finds both (NEL and CONDITION are the two highest kinds).
+        read = np.flatnonzero(events.kind >= min(EventKind.NEL, EventKind.CONDITION))
+        read_kind = events.kind[read]
+        nel = read[read_kind == EventKind.NEL]
+        conditions = read[read_kind == EventKind.CONDITION]
+
+        starts = events.secondary_offsets[nel]
+        lengths = events.secondary_offsets[nel + 1] - starts
+        # Each admission's primary then its secondaries, so person order carries over.
+        per_event = lengths + 1
+        primary_slot = np.cumsum(per_event) - per_event
+        is_primary = np.zeros(int(per_event.sum()), dtype=bool)
+        is_primary[primary_slot] = True
+        code = np.empty(len(is_primary), dtype=np.int32)
+        code[is_primary] = events.primary[nel]
+        if int(lengths.sum()) == len(events.secondary):
+            # Only admissions carry secondaries (the usual case): they are already in order.
+            code[~is_primary] = events.secondary
+        else:
+            first = np.cumsum(lengths) - lengths
+            positions = np.repeat(starts - first, lengths) + np.arange(int(lengths.sum()))
+            code[~is_primary] = events.secondary[positions]
+        admission_of = np.cumsum(is_primary, dtype=np.int32)  # which admission each code is from
+        admission_of -= 1
+        admissions = PersonDiagnoses.grouped(
+            events.person[nel].astype(np.int32, copy=False)[admission_of],
+            _day_numbers(events.date[nel])[admission_of],
+            code,
+        )
+        registers = PersonDiagnoses.grouped(
+            events.person[conditions].astype(np.int32, copy=False),
+            _day_numbers(events.date[conditions]),
+            events.primary[conditions].astype(np.int32, copy=False),
+        )
+        return cls(admissions=admissions, registers=registers)

@@ -11,41 +11,38 @@ import numpy.typing as npt
 from ..icd10_codes import all_prefix_mask, longest_prefix_lookup
 from .charlson import CHARLSON_CATEGORIES, CHARLSON_PREFIX_BITS, charlson_score
 from .hospital_frailty import HFRS_CATEGORY_INDEX
-from .long_term_conditions import LTC_PREFIX_GROUP
+from .long_term_conditions import LTC_GROUPS, LTC_PREFIX_GROUP
+
+# A register code's bits carry its Charlson categories low and its LTC register from bit 32, so
+# one OR per person collects both sets.
+LTC_SHIFT = 32
+CHARLSON_BITS = np.uint64((1 << len(CHARLSON_CATEGORIES)) - 1)
+assert len(CHARLSON_CATEGORIES) <= LTC_SHIFT and len(LTC_GROUPS) <= 64 - LTC_SHIFT
 
 
 @dataclass(frozen=True, slots=True)
 class CodeLookup:
     """What each vocabulary code means to each index."""
 
-    hfrs_category: npt.NDArray[np.int32]
-    ltc_group: npt.NDArray[np.int32]
-    charlson_pair_start: npt.NDArray[np.int64]
-    charlson_pair_count: npt.NDArray[np.int64]
-    charlson_pair_category: npt.NDArray[np.int64]
-    charlson_single_category: npt.NDArray[np.int64]
-
-    @property
-    def charlson_codes_are_single(self) -> bool:
-        """True when no code falls in two Charlson categories (the fast path)."""
-        return bool(self.charlson_pair_count.max(initial=0) <= 1)
+    hfrs_category: npt.NDArray[np.int8]
+    charlson_bits: npt.NDArray[np.uint64]
+    register_bits: npt.NDArray[np.uint64]
 
 
 @functools.lru_cache(maxsize=16)
 def code_lookup(codes: tuple[str, ...]) -> CodeLookup:
     """Resolve prefixes once per vocabulary (a few hundred codes), not once per event."""
-    masks = all_prefix_mask(codes, CHARLSON_PREFIX_BITS)
-    bits = (masks[:, None] >> np.arange(len(CHARLSON_CATEGORIES))) & 1
-    counts = bits.sum(axis=1).astype(np.int64)
-    _, categories = np.nonzero(bits)
-    single = np.where(counts > 0, np.argmax(bits, axis=1), -1).astype(np.int64)
+    charlson = all_prefix_mask(codes, CHARLSON_PREFIX_BITS).astype(np.uint64)
+    ltc_group = longest_prefix_lookup(codes, LTC_PREFIX_GROUP)
+    ltc_bit = np.where(
+        ltc_group >= 0,
+        np.left_shift(np.uint64(1), (np.maximum(ltc_group, 0) + LTC_SHIFT).astype(np.uint64)),
+        np.uint64(0),
+    ).astype(np.uint64)
     return CodeLookup(
-        hfrs_category=longest_prefix_lookup(codes, HFRS_CATEGORY_INDEX),
-        ltc_group=longest_prefix_lookup(codes, LTC_PREFIX_GROUP),
-        charlson_pair_start=np.cumsum(counts) - counts,
-        charlson_pair_count=counts,
-        charlson_pair_category=categories.astype(np.int64),
-        charlson_single_category=single,
+        hfrs_category=longest_prefix_lookup(codes, HFRS_CATEGORY_INDEX).astype(np.int8),
+        charlson_bits=charlson,
+        register_bits=charlson | ltc_bit,
     )
 
 

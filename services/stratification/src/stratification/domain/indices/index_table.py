@@ -1,4 +1,4 @@
-"""Per-patient frailty and comorbidity indices over the whole event table in a few numpy passes."""
+"""Per-patient frailty and comorbidity indices over the whole population's arrays at once."""
 
 from __future__ import annotations
 
@@ -10,17 +10,20 @@ import numpy.typing as npt
 
 from ..patient_activity import (
     DateArray,
-    EventKind,
     EventTable,
-    age_in_years,
-    to_datetime64,
+    PersonDiagnoses,
+    day_number,
     years_before,
 )
-from .charlson import charlson_age_points
-from .code_lookup import CodeLookup, charlson_score_table, code_lookup
-from .hospital_frailty import HFRS_CATEGORIES, HFRS_LOOKBACK_YEARS, HFRS_WEIGHT_TENTHS, frailty_band
+from .code_lookup import CHARLSON_BITS, LTC_SHIFT, charlson_score_table, code_lookup
+from .hospital_frailty import HFRS_LOOKBACK_YEARS, HFRS_WEIGHT_TENTHS, frailty_band
 
 IntArray = npt.NDArray[np.int64]
+BitArray = npt.NDArray[np.uint64]
+
+# HFRS categories fit in 7 bits, so (person, category) packs into one sortable integer.
+_HFRS_KEY_BITS = 7
+assert len(HFRS_WEIGHT_TENTHS) <= 1 << _HFRS_KEY_BITS
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,102 +39,62 @@ class IndexTable:
     ltc_mask: IntArray
 
 
-@dataclass(frozen=True, slots=True)
-class CodeOccurrences:
-    """Flattened diagnosis positions of some events; the first `primary_count` are primaries."""
-
-    person: npt.NDArray[np.int32]
-    code: npt.NDArray[np.int32]
-    row: IntArray
-    primary_count: int
-
-
-def code_occurrences(events: EventTable, rows: IntArray) -> CodeOccurrences:
-    """Flatten primary and secondary diagnoses of the given event rows, touching only those rows."""
-    starts = events.secondary_offsets[rows]
-    lengths = events.secondary_offsets[rows + 1] - starts
-    first = np.cumsum(lengths) - lengths
-    total = int(first[-1] + lengths[-1]) if len(rows) else 0
-    positions = np.repeat(starts - first, lengths) + np.arange(total, dtype=np.int64)
-    all_rows = np.concatenate([rows, np.repeat(rows, lengths)])
-    return CodeOccurrences(
-        person=events.person[all_rows],
-        code=np.concatenate([events.primary[rows], events.secondary[positions]]),
-        row=all_rows,
-        primary_count=len(rows),
-    )
-
-
-def _window_rows(events: EventTable, index_date: date) -> tuple[IntArray, IntArray]:
-    """(hospital rows, register rows): one scan of the kind column serves both windows."""
-    kind = events.kind
-    candidate = np.flatnonzero((kind == EventKind.NEL) | (kind == EventKind.CONDITION))
-    days = events.date[candidate]
-    before = days < to_datetime64(index_date)
-    is_nel = kind[candidate] == EventKind.NEL
-    start = to_datetime64(years_before(index_date, HFRS_LOOKBACK_YEARS))
-    hospital: IntArray = candidate[is_nel & before & (days >= start)]
-    registers: IntArray = candidate[~is_nel & before]
-    return hospital, registers
-
-
-def hospital_rows(events: EventTable, index_date: date) -> IntArray:
-    """Admissions in the two years before the index date, the window Gilbert validated."""
-    return _window_rows(events, index_date)[0]
-
-
-def register_rows(events: EventTable, index_date: date) -> IntArray:
-    """Register diagnoses made before the index date: a long-term condition does not lapse."""
-    return _window_rows(events, index_date)[1]
-
-
-def _or_masks(n_people: int, person: npt.NDArray[np.int32], bit: IntArray) -> IntArray:
-    """OR bit `bit[i]` into person[i]'s mask."""
-    masks = np.zeros(n_people, dtype=np.uint64)
-    np.bitwise_or.at(masks, person, np.left_shift(np.uint64(1), bit.astype(np.uint64)))
-    result: IntArray = masks.astype(np.int64)
-    return result
+def _or_per_person(
+    n_people: int, diagnoses: PersonDiagnoses, bits: BitArray, out: BitArray | None = None
+) -> BitArray:
+    """OR each person's code bits: one reduceat over the person-grouped runs, no group-by."""
+    if not len(bits):
+        return np.zeros(n_people, dtype=np.uint64) if out is None else out
+    per_owner = np.bitwise_or.reduceat(bits, diagnoses.start)
+    if out is None:
+        out = np.zeros(n_people, dtype=np.uint64)
+        out[diagnoses.owner] = per_owner
+    else:
+        out[diagnoses.owner] |= per_owner
+    return out
 
 
 def _hfrs(
-    n_people: int, person: npt.NDArray[np.int32], category: npt.NDArray[np.int32]
+    n_people: int,
+    admissions: PersonDiagnoses,
+    category: npt.NDArray[np.int8],
+    in_window: npt.NDArray[np.bool_],
 ) -> npt.NDArray[np.float64]:
     """Sum each patient's distinct HFRS categories: a category counts once however often coded."""
-    width = len(HFRS_CATEGORIES)
-    keys = np.sort(person.astype(np.int64) * width + category)
+    hit = np.flatnonzero(in_window & (category >= 0))
+    keys = (admissions.person[hit].astype(np.int64) << _HFRS_KEY_BITS) | category[hit]
+    keys.sort()  # rows are grouped by person already, so this only orders categories within one
+    distinct = np.ones(len(keys), dtype=bool)
+    distinct[1:] = keys[1:] != keys[:-1]
+    keys = keys[distinct]
+    person = keys >> _HFRS_KEY_BITS
     first = np.ones(len(keys), dtype=bool)
-    first[1:] = keys[1:] != keys[:-1]
-    keys = keys[first]
-    tenths = np.bincount(
-        keys // width, weights=HFRS_WEIGHT_TENTHS[keys % width], minlength=n_people
-    )
-    scores: npt.NDArray[np.float64] = np.round(tenths) / 10.0
+    first[1:] = person[1:] != person[:-1]
+    starts = np.flatnonzero(first)
+    scores = np.zeros(n_people, dtype=np.float64)
+    if len(keys):
+        tenths = np.add.reduceat(HFRS_WEIGHT_TENTHS[keys & ((1 << _HFRS_KEY_BITS) - 1)], starts)
+        scores[person[starts]] = tenths / 10.0
     return scores
 
 
-def _charlson_masks(
-    n_people: int, person: npt.NDArray[np.int32], code: npt.NDArray[np.int32], lookup: CodeLookup
-) -> IntArray:
-    """Charlson category bitmask per person (bit i = CHARLSON_CATEGORIES[i])."""
-    if lookup.charlson_codes_are_single:
-        category = lookup.charlson_single_category[code]
-        hit = category >= 0
-        return _or_masks(n_people, person[hit], category[hit])
-    pairs = lookup.charlson_pair_count[code]
-    matched = np.flatnonzero(pairs)
-    counts = pairs[matched]
-    occurrence = np.repeat(matched, counts)
-    nth = np.arange(len(occurrence)) - np.repeat(np.cumsum(counts) - counts, counts)
-    start = lookup.charlson_pair_start[code[occurrence]]
-    return _or_masks(n_people, person[occurrence], lookup.charlson_pair_category[start + nth])
+def _charlson_age_points(birth_date: DateArray, index_date: date) -> IntArray:
+    """Charlson's age points (one a decade from 50, four at 80+) by comparing birth days."""
+    birth = birth_date.astype("datetime64[D]", copy=False).view(np.int64)
+    points = np.zeros(len(birth), dtype=np.int64)
+    for age in (50, 60, 70, 80):
+        points += birth <= np.int64(day_number(years_before(index_date, age)))
+    return points
 
 
 def ltc_masks(events: EventTable, index_date: date) -> IntArray:
     """Bitmask of long-term condition registers per patient: bit i is LTC_GROUPS[i]."""
-    rows = register_rows(events, index_date)
-    group = code_lookup(events.codes).ltc_group[events.primary[rows]]
-    hit = group >= 0
-    return _or_masks(events.n_people, events.person[rows[hit]], group[hit].astype(np.int64))
+    registers = events.diagnoses.registers
+    bits = code_lookup(events.codes).register_bits[registers.code]
+    bits[registers.day >= day_number(index_date)] = 0
+    masks = _or_per_person(events.n_people, registers, bits) >> np.uint64(LTC_SHIFT)
+    result: IntArray = masks.astype(np.int64)
+    return result
 
 
 def popcount(masks: IntArray) -> IntArray:
@@ -148,28 +111,30 @@ def compute_indices(
 ) -> IndexTable:
     """HFRS, Charlson and LTC count for everyone at the index date: the risk model's features."""
     lookup = code_lookup(events.codes)
-    hospital_events, registers = _window_rows(events, index_date)
-    hospital = code_occurrences(events, hospital_events)
+    n = events.n_people
+    admissions, registers = events.diagnoses.admissions, events.diagnoses.registers
+    today = day_number(index_date)
+    lookback = day_number(years_before(index_date, HFRS_LOOKBACK_YEARS))
+    in_window = admissions.day >= lookback
+    in_window &= admissions.day < today
 
-    category = lookup.hfrs_category[hospital.code]
-    frail = category >= 0
-    hfrs = _hfrs(events.n_people, hospital.person[frail], category[frail])
+    hfrs = _hfrs(n, admissions, lookup.hfrs_category[admissions.code], in_window)
 
-    # Charlson reads hospital diagnoses and register codes together.
-    person = np.concatenate([hospital.person, events.person[registers]])
-    code = np.concatenate([hospital.code, events.primary[registers]])
-    charlson_mask = _charlson_masks(events.n_people, person, code, lookup)
-    charlson: IntArray = charlson_score_table()[charlson_mask]
-
-    group = lookup.ltc_group[events.primary[registers]]
-    listed = group >= 0
-    ltc = _or_masks(
-        events.n_people, events.person[registers[listed]], group[listed].astype(np.int64)
-    )
+    # Charlson reads admission diagnoses in the lookback and every register code made before
+    # the index date; the register codes' bits also carry their LTC register.
+    admission_bits = lookup.charlson_bits[admissions.code]
+    np.multiply(admission_bits, in_window, out=admission_bits)
+    register_bits = lookup.register_bits[registers.code]
+    if len(registers.day) and registers.day.max() >= today:
+        register_bits[registers.day >= today] = 0
+    masks = _or_per_person(n, registers, register_bits)
+    _or_per_person(n, admissions, admission_bits, out=masks)
+    charlson: IntArray = charlson_score_table()[(masks & CHARLSON_BITS).astype(np.intp)]
+    ltc: IntArray = (masks >> np.uint64(LTC_SHIFT)).astype(np.int64)
 
     adjusted = None
     if birth_date is not None:
-        adjusted = charlson + charlson_age_points(age_in_years(birth_date, index_date))
+        adjusted = charlson + _charlson_age_points(birth_date, index_date)
     return IndexTable(
         index_date=index_date,
         hfrs=hfrs,
