@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from stratification.domain.clock import FakeClock, today
+from cch_contracts.clock import FakeClock, today
 from stratification.domain.errors import InvalidExclusionNote
 from stratification.domain.exclusions import (
     DEFAULT_EXCLUSION_REVIEW_MONTHS,
