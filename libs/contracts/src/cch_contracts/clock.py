@@ -6,7 +6,7 @@ Domain rules take a `Clock`; the service wires `SystemClock` at its edge and tes
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 
 
@@ -46,3 +46,8 @@ class FakeClock:
     def set(self, instant: datetime) -> None:
         """Jump to an instant (aware)."""
         self._now = _aware(instant)
+
+
+def today(clock: Clock) -> date:
+    """The UTC calendar day, which is what report and review dates are kept in."""
+    return clock.now().astimezone(UTC).date()
