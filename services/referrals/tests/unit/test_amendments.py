@@ -33,6 +33,7 @@ def as_stored(referral: Referral) -> Amendment:
         note=referral.arrivals[0].note,
         practice_code=referral.practice_code,
         locality=referral.locality,
+        when_to_see=referral.when_to_see,
     )
 
 

@@ -27,6 +27,7 @@ SEARCH_PARAMS = frozenset(
         "requester",
         "authored",
         "_lastUpdated",
+        "occurrence",
         "_count",
         "_offset",
         "_id",
@@ -107,6 +108,31 @@ def date_condition(column: Any, raw: str, name: str) -> Any:
     return conditions[prefix]
 
 
+_NEVER = sa.cast(sa.literal("infinity"), sa.DateTime(timezone=True))
+_EVER = sa.cast(sa.literal("-infinity"), sa.DateTime(timezone=True))
+
+
+def occurrence_condition(raw: str) -> Any:
+    """FHIR date search against the window [see_from, see_by] (an open end is unbounded)."""
+    prefix, value = (raw[:2], raw[2:]) if raw[:2] in _PREFIXES else ("eq", raw)
+    start, end = date_range(value)
+    low = sa.func.coalesce(referral.c.see_from, _EVER)
+    high = sa.func.coalesce(referral.c.see_by, _NEVER)
+    within = sa.and_(low >= start, high < end)
+    conditions = {
+        "eq": within,
+        "ne": sa.not_(within),
+        "ge": high >= start,
+        "gt": high >= end,
+        "le": low < end,
+        "lt": low < start,
+        "sa": low >= end,
+        "eb": high < start,
+    }
+    wanted = sa.or_(referral.c.see_from.is_not(None), referral.c.see_by.is_not(None))
+    return sa.and_(wanted, conditions[prefix])
+
+
 def build_query(params: Sequence[tuple[str, str]], *, key_for: Any) -> SearchQuery:
     """Each repeated parameter ANDs; comma-separated values within one OR."""
     query = SearchQuery()
@@ -161,4 +187,6 @@ def build_query(params: Sequence[tuple[str, str]], *, key_for: Any) -> SearchQue
             query.conditions.append(date_condition(referral.c.authored_on, raw, name))
         elif name == "_lastUpdated":
             query.conditions.append(date_condition(referral.c.last_updated, raw, name))
+        elif name == "occurrence":
+            query.conditions.append(occurrence_condition(raw))
     return query

@@ -7,6 +7,7 @@ from typing import Any
 
 from referrals.domain.crisis import CrisisDetails
 from referrals.domain.decisions import DecisionKind, ExclusionReason, TriageDecision
+from referrals.domain.occurrence import SeenWhen, WhenToSee
 from referrals.domain.patients import PatientIdentity, SubmittedDemographics
 from referrals.domain.reasons import CodedReason
 from referrals.domain.references import Reference
@@ -73,6 +74,23 @@ def decision_to_json(d: TriageDecision) -> dict[str, Any]:
     }
 
 
+def _when(w: WhenToSee | None) -> dict[str, str | None] | None:
+    if w is None:
+        return None
+    return {
+        k: (v.text if v else None) for k, v in (("at", w.at), ("start", w.start), ("end", w.end))
+    }
+
+
+def _pwhen(x: dict[str, str | None] | None) -> WhenToSee | None:
+    if not x:
+        return None
+    at, start, end = (
+        SeenWhen(v) if v else None for v in (x.get("at"), x.get("start"), x.get("end"))
+    )
+    return WhenToSee(at=at, start=start, end=end)
+
+
 def to_state(r: Referral) -> dict[str, Any]:
     """Everything needed to rebuild the aggregate (events pending are not state)."""
     demo = r.demographics
@@ -105,6 +123,7 @@ def to_state(r: Referral) -> dict[str, Any]:
             if demo
             else None
         ),
+        "when_to_see": _when(r.when_to_see),
         "arrivals": [_arrival(a) for a in r.arrivals],
         "decisions": [decision_to_json(d) for d in r.decisions],
         "status_reason": r.status_reason,
@@ -200,6 +219,7 @@ def from_state(x: dict[str, Any]) -> Referral:
             if demo
             else None
         ),
+        when_to_see=_pwhen(x.get("when_to_see")),
         arrivals=[_parrival(a) for a in x.get("arrivals", [])],
         decisions=[decision_from_json(d) for d in x.get("decisions", [])],
         status_reason=x.get("status_reason", ""),

@@ -10,9 +10,10 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from referrals.adapters.access_log import INSERT_ACCESS
+from referrals.adapters.referral_opening import OPENING
 from referrals.adapters.referral_state import from_state, to_state
 from referrals.adapters.referral_tables import (
-    OPEN_STATUS_SQL,
     case_managed_patient,
     exclusion_note,
     referral,
@@ -20,6 +21,7 @@ from referrals.adapters.referral_tables import (
     referrer_identifier,
     triage_decision,
 )
+from referrals.domain.errors import IdentifierConflict
 from referrals.domain.exclusions import ExclusionNote
 from referrals.domain.referrals import Referral
 from referrals.domain.vocabulary import OPEN_STATUSES
@@ -84,50 +86,8 @@ _UPDATE_REFERRAL = (
     .where(referral.c.id == sa.bindparam("rid"))
     .values({c: sa.bindparam(f"v_{c}") for c in _COLUMNS})
 )
-# A new referral, its first version and its referrer identifier in one statement (one round trip).
-# ON CONFLICT on the one-open-referral index: a concurrent arrival that opened one first wins.
-_NEW_REFERRAL = (
-    insert(referral)
-    .values({"id": sa.bindparam("rid"), **{c: sa.bindparam(f"v_{c}") for c in _COLUMNS}})
-    .on_conflict_do_nothing(
-        index_elements=["patient_key", "programme"], index_where=sa.text(OPEN_STATUS_SQL)
-    )
-    .returning(referral.c.id, referral.c.version, referral.c.last_updated, referral.c.resource)
-    .cte("new_referral")
-)
-_FIRST_VERSION = (
-    sa.insert(referral_version)
-    .from_select(
-        ["referral_id", "version", "method", "recorded_at", "resource"],
-        sa.select(
-            _NEW_REFERRAL.c.id,
-            _NEW_REFERRAL.c.version,
-            sa.literal("POST"),
-            _NEW_REFERRAL.c.last_updated,
-            _NEW_REFERRAL.c.resource,
-        ),
-    )
-    .returning(referral_version.c.version)
-    .cte("first_version")
-)
-_FIRST_IDENTIFIER = (
-    insert(referrer_identifier)
-    .from_select(
-        ["system", "value", "referral_id", "patient_key"],
-        sa.select(
-            sa.bindparam("i_system", type_=sa.String),
-            sa.bindparam("i_value", type_=sa.String),
-            _NEW_REFERRAL.c.id,
-            sa.bindparam("i_pk", type_=sa.String),
-        ),
-    )
-    .on_conflict_do_nothing()
-    .returning(referrer_identifier.c.value)
-    .cte("first_identifier")
-)
-_OPENED = sa.select(sa.func.count()).select_from(_NEW_REFERRAL)
-_OPEN_WITH_IDENTIFIER = _OPENED.add_cte(_FIRST_VERSION, _FIRST_IDENTIFIER)
-_OPEN = _OPENED.add_cte(_FIRST_VERSION)
+
+
 _INSERT_VERSION = insert(referral_version).on_conflict_do_nothing()
 _INSERT_IDENTIFIER = insert(referrer_identifier).on_conflict_do_nothing()
 _INSERT_DECISION = insert(triage_decision).on_conflict_do_nothing()
@@ -287,19 +247,32 @@ class ReferralStore:
             await self.session.execute(_INSERT_DECISION, decisions)
         return resource
 
-    async def open_new(self, item: Referral, *, render: Render) -> dict[str, Any] | None:
-        """A first arrival, its version and identifier in one statement; None when another
-        arrival opened a referral for the patient first (the caller links to that one)."""
+    async def open_new(
+        self, item: Referral, *, render: Render, access: dict[str, Any] | None = None
+    ) -> dict[str, Any] | None:
+        """A first arrival with its version, identifier and audit row in one statement; None when
+        the patient has an open referral or the identifier is already held (the caller locks and
+        links). Raises IdentifierConflict when another patient's arrival took the identifier in
+        the same instant."""
         resource = render(item)
         params = _row(item, resource)
-        if item.identifiers:
-            [ident] = item.identifiers
+        ident = item.identifiers[0] if item.identifiers else None
+        if ident is not None:
             params |= {"i_system": ident.system, "i_value": ident.value}
-            params["i_pk"] = item.patient.patient_key
-            opened = await self.session.execute(_OPEN_WITH_IDENTIFIER, params)
-        else:
-            opened = await self.session.execute(_OPEN, params)
-        return resource if opened.scalar_one() else None
+        if access is not None:
+            params |= {f"a_{k}": v for k, v in access.items()}
+        statement = OPENING[(ident is not None, access is not None)]
+        opened, recorded = (await self.session.execute(statement, params)).one()
+        if not opened:
+            return None
+        if ident is not None and not recorded:
+            raise IdentifierConflict(
+                f"identifier {ident.system}|{ident.value} already names another referral"
+            )
+        return resource
+
+    async def record_access(self, row: dict[str, Any]) -> None:
+        await self.session.execute(INSERT_ACCESS, row)
 
     async def add_exclusion_note(self, note: ExclusionNote, *, decision_version: int) -> None:
         await self.session.execute(
@@ -359,6 +332,8 @@ def _row(item: Referral, resource: dict[str, Any]) -> dict[str, Any]:
         "version": item.version,
         "state": to_state(item),
         "resource": resource,
+        "see_from": item.when_to_see.earliest if item.when_to_see else None,
+        "see_by": item.when_to_see.latest if item.when_to_see else None,
     }
     return {f"v_{k}": v for k, v in values.items()} | {"rid": item.referral_id}
 

@@ -34,6 +34,9 @@ referral = sa.Table(
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("state", JSONB, nullable=False),
     sa.Column("resource", JSONB, nullable=False),
+    # when the referrer wants the patient seen (occurrence[x]): first and last instant, open = NULL
+    sa.Column("see_from", sa.DateTime(timezone=True)),
+    sa.Column("see_by", sa.DateTime(timezone=True)),
     sa.Index("ix_referral_patient", "patient_key"),
     sa.Index("ix_referral_nhs", "nhs_number"),
     sa.Index("ix_referral_practice_status", "practice_code", "status"),

@@ -9,6 +9,7 @@ from cch_auth.errors import forbidden
 from cch_servicekit import PrincipalDep, RuntimeDep
 from cch_servicekit.audit import record_access
 from cch_servicekit.runtime import Runtime
+from referrals.adapters.access_log import Accessor
 from referrals.adapters.tables import access_audit
 from referrals.domain.clock import Clock, SystemClock
 
@@ -60,4 +61,14 @@ async def audit(
         patient_key=patient_key,
         outcome=outcome,
         detail=detail,
+    )
+
+
+def accessor(principal: Principal, *, detail_prefix: str) -> Accessor:
+    """The caller as the audit row of a write the store records itself names them."""
+    return Accessor(
+        actor=principal.actor,
+        roles=tuple(principal.roles),
+        organisation=principal.organisation,
+        detail_prefix=detail_prefix,
     )

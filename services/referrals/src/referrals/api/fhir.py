@@ -20,7 +20,7 @@ from cch_servicekit import RuntimeDep
 from referrals.adapters.referral_search import build_query
 from referrals.adapters.referral_store import ReferralStore
 from referrals.adapters.referral_tables import referral
-from referrals.api.deps import ClockDep, audit, fhir_scope
+from referrals.api.deps import ClockDep, accessor, audit, fhir_scope
 from referrals.domain.amendments import Amendment
 from referrals.domain.deduplication import ArrivalOutcome
 from referrals.domain.vocabulary import ROUTE_SYSTEM, ReferralRoute
@@ -82,6 +82,7 @@ SEARCH_DOCS = [
     ("requester", "reference", "Practitioner/…, PractitionerRole/… or Organization/…"),
     ("authored", "date", "When the referral was written (eq, ge, le, gt, lt prefixes)"),
     ("_lastUpdated", "date", "When the referral last changed (eq, ge, le, gt, lt prefixes)"),
+    ("occurrence", "date", "When the referrer wants the patient seen (date prefixes, FHIR ranges)"),
     ("_id", "token", "Logical id"),
     ("_count", "number", "Page size (max 100); Bundle links page through the rest"),
     ("_include", "special", "ServiceRequest:patient: one Patient per person on the page"),
@@ -97,8 +98,9 @@ def referrals_capability(base_url: str | None = None) -> dict[str, Any]:
             "referral go in the extension https://cch.example.nhs.uk/StructureDefinition/crisis "
             "(postcode, reason). A referral for a patient with an open one is linked to it (200 "
             "with the open referral). Update (If-Match) corrects priority (routine to urgent), "
-            "reasons, requester, note, practice and locality, and moves the status (on-hold, "
-            "active, revoked, entered-in-error); the patient, authored date and routes are fixed."
+            "reasons, requester, note, practice, locality and occurrence[x], and moves the "
+            "status (on-hold, active, revoked, entered-in-error); the patient, authored date and "
+            "routes are fixed. A self-referral without an NHS number is updated by its id."
         ),
         "interaction": [
             {"code": code}
@@ -183,14 +185,12 @@ async def create(
                 )
                 await uow.commit()
                 return FhirResponse(found, status_code=200, headers=_headers(request, found))
-        received = await receive(uow, parsed.request, clock=clock, actor=principal.actor)
-        await audit(
-            uow.session,
-            principal,
-            interaction="create" if received.outcome is ArrivalOutcome.CREATED else "update",
-            resource_id=received.referral.referral_id,
-            patient_key=received.referral.patient.patient_key,
-            detail=f"arrival {received.outcome.value}",
+        received = await receive(
+            uow,
+            parsed.request,
+            clock=clock,
+            actor=principal.actor,
+            accessor=accessor(principal, detail_prefix="arrival"),
         )
         await uow.commit()
     status = 201 if received.outcome is ArrivalOutcome.CREATED else 200
@@ -316,19 +316,20 @@ async def update(
         raise FhirError.of(
             400, "invalid", f"the body's id must be {rid!r}, the id in the URL", "ServiceRequest.id"
         )
-    parsed = parse_service_request(
-        _one_route(body),
-        now=clock.now(),
-        patient_key_for=patient_key,
-        require_identifier=False,
-        creating=False,
-    )
-    if parsed.request is None or parsed.status is None:
-        return _outcome(parsed)
     async with runtime.uow() as uow:
         current = await ReferralStore(uow.session).get(rid)
         if current is None:
             raise not_found(RTYPE, rid)
+        parsed = parse_service_request(
+            _one_route(body),
+            now=clock.now(),
+            patient_key_for=patient_key,
+            require_identifier=False,
+            creating=False,
+            stored_patient=current.patient,
+        )
+        if parsed.request is None or parsed.status is None:
+            return _outcome(parsed)
         texts = [str(n.get("text") or "") for n in body.get("note") or []]
         note = opening_note(current, texts)
         request_ = parsed.request
@@ -344,6 +345,7 @@ async def update(
             note=note,
             practice_code=request_.practice_code,
             locality=request_.locality,
+            when_to_see=request_.when_to_see,
         )
         added = [t for t in texts if t and t not in rendered_notes(current)]
         resource = await update_referral(

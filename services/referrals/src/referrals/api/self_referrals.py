@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from cch_contracts import patient_key
 from cch_servicekit import PrincipalDep, RuntimeDep
-from referrals.api.deps import ClockDep, audit
+from referrals.api.deps import ClockDep, accessor
 from referrals.domain.deduplication import ArrivalOutcome
 from referrals.domain.errors import FieldProblem, InvalidSelfReferral
 from referrals.domain.self_referral import SelfReferralForm, validate_self_referral
@@ -92,14 +92,12 @@ async def self_refer(
     key = _patient_key(checked.nhs_number, checked.submission_id)
     request = checked.request(patient_key=key, patient_id=key)
     async with runtime.uow() as uow:
-        received = await receive(uow, request, clock=clock, actor=principal.actor)
-        await audit(
-            uow.session,
-            principal,
-            interaction="create",
-            resource_id=received.referral.referral_id,
-            patient_key=key,
-            detail=f"self-referral {received.outcome.value}",
+        received = await receive(
+            uow,
+            request,
+            clock=clock,
+            actor=principal.actor,
+            accessor=accessor(principal, detail_prefix="self-referral"),
         )
         await uow.commit()
     if received.outcome is not ArrivalOutcome.CREATED:

@@ -1,10 +1,11 @@
 """An EHR's update of a referral (FHIR PUT): what it may correct, what it may not.
 
 A referral may be corrected while it is open: priority (routine to urgent only, which starts a
-rapid response once), reasons, requester, note, practice and locality. What makes it another
-referral cannot change: the patient, when the referrer wrote it, the routes that sent it.
-The status moves as the referral's own rules allow (never back to active from a decision:
-the MDT reverses its decision for that). One update is one new version.
+rapid response once), reasons, requester, note, practice, locality and when to see the patient
+(occurrence[x]). What makes it another referral cannot change: the patient, when the referrer
+wrote it, the routes that sent it. The status moves as the referral's own rules allow (never
+back to active from a decision: the MDT reverses its decision for that). One update is one
+new version.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from referrals.domain.errors import (
     InvalidStatusTransition,
     ReferralClosed,
 )
+from referrals.domain.occurrence import WhenToSee
 from referrals.domain.reasons import CodedReason
 from referrals.domain.references import Reference
 from referrals.domain.referrals import Referral
@@ -43,6 +45,7 @@ class Amendment:
     note: str
     practice_code: str | None
     locality: Locality | None
+    when_to_see: WhenToSee | None = None
 
 
 def revise(
@@ -119,6 +122,7 @@ def _corrections(referral: Referral, amendment: Amendment) -> list[str]:
         ("note", first is not None and amendment.note != first.note),
         ("practice", amendment.practice_code != referral.practice_code),
         ("locality", amendment.locality is not referral.locality),
+        ("occurrence", amendment.when_to_see != referral.when_to_see),
     ]
     return [name for name, differs in checks if differs]
 
@@ -131,6 +135,7 @@ def _apply(referral: Referral, amendment: Amendment, *, at: datetime) -> None:
     referral.requester = amendment.requester
     referral.practice_code = amendment.practice_code
     referral.locality = amendment.locality
+    referral.when_to_see = amendment.when_to_see
     if referral.arrivals:
         referral.arrivals[0] = replace(referral.arrivals[0], note=amendment.note)
 

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from referrals.domain.clock import require_aware
 from referrals.domain.crisis import CrisisDetails
 from referrals.domain.errors import InvalidReferral
+from referrals.domain.occurrence import WhenToSee
 from referrals.domain.patients import PatientIdentity, SubmittedDemographics
 from referrals.domain.reasons import CodedReason
 from referrals.domain.references import REQUESTER_KINDS, Reference, ReferenceKind
@@ -50,6 +51,7 @@ class ReferralRequest:
     programme: str = CASE_MANAGEMENT
     demographics: SubmittedDemographics | None = None
     note: str = ""
+    when_to_see: WhenToSee | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "authored_on", require_aware(self.authored_on, "authored_on"))

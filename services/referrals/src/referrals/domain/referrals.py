@@ -33,6 +33,7 @@ from referrals.domain.events import (
     ReferralUrgent,
     TriageReversed,
 )
+from referrals.domain.occurrence import WhenToSee
 from referrals.domain.patients import PatientIdentity, SubmittedDemographics
 from referrals.domain.reasons import CodedReason
 from referrals.domain.references import Reference
@@ -78,6 +79,7 @@ class Referral:
     tier: Tier | None = None
     programme: str = CASE_MANAGEMENT
     demographics: SubmittedDemographics | None = None
+    when_to_see: WhenToSee | None = None
     arrivals: list[Arrival] = field(default_factory=list)
     decisions: list[TriageDecision] = field(default_factory=list)
     status_reason: str = ""
@@ -106,6 +108,7 @@ class Referral:
             tier=request.tier,
             programme=request.programme,
             demographics=request.demographics,
+            when_to_see=request.when_to_see,
             arrivals=[arrival_of(request, received)],
             last_updated=received,
         )
@@ -177,6 +180,7 @@ class Referral:
         self.practice_code = self.practice_code or request.practice_code
         self.locality = self.locality or request.locality
         self.demographics = self.demographics or request.demographics
+        self.when_to_see = self.when_to_see or request.when_to_see
         if request.tier is not None and tier_rank(request.tier) < tier_rank(self.tier):
             self.tier = request.tier
         self._touch(received)

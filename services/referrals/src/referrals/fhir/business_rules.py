@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from referrals.domain.crisis import CrisisDetails
 from referrals.domain.errors import DomainError
 from referrals.domain.nhs_number import NHS_NUMBER_SYSTEM, is_valid_nhs_number
+from referrals.domain.occurrence import WhenToSee
 from referrals.domain.patients import PatientIdentity
 from referrals.domain.reasons import REASON_SYSTEMS, CodedReason, is_valid_icd10, is_valid_sctid
 from referrals.domain.references import REQUESTER_KINDS, Reference, ReferenceKind
@@ -32,6 +33,7 @@ from referrals.domain.vocabulary import (
 from referrals.fhir import extensions as ext
 from referrals.fhir.issues import IssueCode, ValidationIssue
 from referrals.fhir.issues import rule_broken as broken
+from referrals.fhir.occurrence_rules import read_when_to_see
 
 Json = dict[str, Any]
 PatientResolver = Callable[[str], PatientIdentity | None]
@@ -54,8 +56,10 @@ class ServiceRequestRules:
         now: datetime,
         patient_key_for: PatientKeyFor,
         resolve: PatientResolver | None,
+        stored_patient: PatientIdentity | None = None,
     ) -> None:
         self.body = body
+        self.stored_patient = stored_patient
         self.now = now.astimezone(UTC)
         self.patient_key_for = patient_key_for
         self.resolve = resolve
@@ -206,6 +210,10 @@ class ServiceRequestRules:
                         return self._patient_by_identifier(
                             identifier, f"ServiceRequest.contained[{i}].identifier[{j}]"
                         )
+                if self.stored_patient is not None and self.stored_patient.nhs_number is None:
+                    # an update of a self-referral made without an NHS number: the referral's
+                    # logical id already names the patient (who cannot change)
+                    return self.stored_patient
                 self.fail(
                     IssueCode.REQUIRED,
                     f"ServiceRequest.contained[{i}].identifier",
@@ -298,6 +306,10 @@ class ServiceRequestRules:
             self.fail(IssueCode.VALUE, expression, f"{value} is in the future")
             return None
         return authored
+
+    def when_to_see(self) -> WhenToSee | None:
+        """occurrenceDateTime or occurrencePeriod: when the referrer wants the patient seen."""
+        return read_when_to_see(self.body, self.fail)
 
     def identifier(self, *, required: bool) -> ReferrerIdentifier | None:
         for identifier in self.body.get("identifier") or []:

@@ -19,6 +19,7 @@ from fhir.resources.R4B.servicerequest import ServiceRequest
 from pydantic import ValidationError
 
 from referrals.domain.errors import DomainError
+from referrals.domain.patients import PatientIdentity
 from referrals.domain.referral_requests import ReferralRequest
 from referrals.domain.vocabulary import ReferralStatus
 from referrals.fhir.business_rules import PatientKeyFor, PatientResolver, ServiceRequestRules
@@ -26,6 +27,7 @@ from referrals.fhir.issues import IssueCode, ValidationIssue, http_status_of, ma
 from referrals.fhir.issues import operation_outcome as outcome_json
 from referrals.fhir.issues import rule_broken as broken
 from referrals.fhir.service_request_json import to_service_request
+from referrals.fhir.shape import certainly_well_formed
 
 __all__ = [
     "ParsedServiceRequest",
@@ -66,11 +68,14 @@ def parse_service_request(
     resolve_patient: PatientResolver | None = None,
     require_identifier: bool = True,
     creating: bool = True,
+    stored_patient: PatientIdentity | None = None,
 ) -> ParsedServiceRequest:
     """Check a ServiceRequest and map it to the domain.
 
     `patient_key_for` turns an NHS number into the opaque patient key (cch_contracts.patient_key);
-    `resolve_patient` answers a literal `Patient/<id>` subject (None when unknown).
+    `resolve_patient` answers a literal `Patient/<id>` subject (None when unknown);
+    `stored_patient` is the referral's patient on an update (a contained Patient without an NHS
+    number, as a self-referral shows one, then means that patient).
     """
     if not isinstance(body, dict):
         issue = malformed(IssueCode.STRUCTURE, "ServiceRequest", "The body must be a JSON object")
@@ -79,7 +84,11 @@ def parse_service_request(
     if shape:
         return ParsedServiceRequest(None, None, tuple(shape))
     reader = ServiceRequestRules(
-        body, now=now, patient_key_for=patient_key_for, resolve=resolve_patient
+        body,
+        now=now,
+        patient_key_for=patient_key_for,
+        resolve=resolve_patient,
+        stored_patient=stored_patient,
     )
     status = reader.status(creating=creating)
     reader.intent()
@@ -91,6 +100,7 @@ def parse_service_request(
     authored_on = reader.authored_on()
     identifier = reader.identifier(required=require_identifier)
     crisis = reader.crisis(priority)
+    when_to_see = reader.when_to_see()
     practice, locality, tier = reader.practice(), reader.locality(), reader.tier()
     reader.unsupported()
     if (
@@ -116,6 +126,7 @@ def parse_service_request(
             crisis=crisis,
             tier=tier,
             note="\n".join(reader.notes()),
+            when_to_see=when_to_see,
         )
     except DomainError as error:
         issue = broken(IssueCode.BUSINESS_RULE, "ServiceRequest", error.message)
@@ -133,6 +144,8 @@ def _shape_issues(body: Json) -> list[ValidationIssue]:
                 f"Expected resourceType ServiceRequest, got {rtype!r}",
             )
         ]
+    if certainly_well_formed(body):
+        return []
     try:
         ServiceRequest.model_validate(body)
     except ValidationError as error:

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from referrals.domain.nhs_number import NHS_NUMBER_SYSTEM
+from referrals.domain.occurrence import WhenToSee
 from referrals.domain.patients import SubmittedDemographics
 from referrals.domain.referral_requests import Arrival, ReferrerIdentifier
 from referrals.domain.referrals import Referral
@@ -71,6 +72,7 @@ def to_service_request(referral: Referral) -> Json:
             "text": PROGRAMME_DISPLAY.get(referral.programme, referral.programme),
         },
         "subject": _subject(referral),
+        **_occurrence(referral.when_to_see),
         "authoredOn": fhir_instant(referral.authored_on),
         "requester": {"reference": referral.requester.text},
     }
@@ -83,6 +85,18 @@ def to_service_request(referral: Referral) -> Json:
     if notes:
         resource["note"] = [{"text": text} for text in notes]
     return resource
+
+
+def _occurrence(when: WhenToSee | None) -> Json:
+    """occurrenceDateTime or occurrencePeriod, each bound as the referrer wrote it."""
+    if when is None:
+        return {}
+    if when.at is not None:
+        return {"occurrenceDateTime": when.at.text}
+    period = {
+        name: bound.text for name, bound in (("start", when.start), ("end", when.end)) if bound
+    }
+    return {"occurrencePeriod": period}
 
 
 def _route_coding(route: ReferralRoute) -> Json:

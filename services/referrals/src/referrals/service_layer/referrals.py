@@ -9,11 +9,12 @@ from datetime import date
 from typing import Any
 
 from cch_messaging import MessagingUnitOfWork
+from referrals.adapters.access_log import Accessor
 from referrals.adapters.referral_store import ReferralStore
 from referrals.domain.amendments import Amendment, revise
 from referrals.domain.clock import Clock
 from referrals.domain.decisions import ExclusionReason, TriageDecision
-from referrals.domain.deduplication import ArrivalOutcome, link_or_create
+from referrals.domain.deduplication import ArrivalOutcome, LinkResult, link_or_create
 from referrals.domain.errors import NoDecisionToReverse
 from referrals.domain.references import Reference
 from referrals.domain.referral_requests import ReferralRequest
@@ -51,25 +52,31 @@ async def receive(
     *,
     clock: Clock,
     actor: str,
+    accessor: Accessor | None = None,
     new_id: Callable[[], str] = new_referral_id,
 ) -> Received:
-    """One open referral per patient per programme: create, link, or return the one already held."""
+    """One open referral per patient per programme: create, link, or return the one already held.
+
+    The usual arrival (a patient with no open referral, an identifier never seen) is written in
+    one statement with no lock; any other takes the patient's lock and applies the rule to what
+    is stored. `accessor` names the caller for the audit row of the write (None: a consumer).
+    """
     store = ReferralStore(uow.session)
+    first = link_or_create(request, existing=(), referral_id=new_id(), received_at=clock.now())
+    access = _access_row(accessor, first, ArrivalOutcome.CREATED)
+    opened = await store.open_new(first.referral, render=to_service_request, access=access)
+    if opened is not None:
+        publish_pending(uow, first.referral)
+        return Received(first.referral, first.outcome, opened)
+    # Someone holds the identifier or the patient's open referral: serialise, then link to it.
+    await store.lock_patient(request.patient.patient_key)
     ident = request.referrer_identifier
     held = (ident.system, ident.value) if ident is not None else None
     known = await store.known_for(request.patient.patient_key, request.programme, held)
     result = link_or_create(request, existing=known, referral_id=new_id(), received_at=clock.now())
-    if result.outcome is ArrivalOutcome.CREATED:
-        opened = await store.open_new(result.referral, render=to_service_request)
-        if opened is not None:
-            publish_pending(uow, result.referral)
-            return Received(result.referral, result.outcome, opened)
-        # Another arrival opened one for this patient a moment ago: serialise, then link to it.
-        await store.lock_patient(request.patient.patient_key)
-        known = await store.known_for(request.patient.patient_key, request.programme, held)
-        result = link_or_create(
-            request, existing=known, referral_id=new_id(), received_at=clock.now()
-        )
+    access = _access_row(accessor, result, result.outcome)
+    if access is not None:
+        await store.record_access(access)
     if result.outcome is ArrivalOutcome.ALREADY_RECEIVED:
         resource = await store.resource(result.referral.referral_id)
         assert resource is not None
@@ -84,6 +91,24 @@ async def receive(
     )
     publish_pending(uow, result.referral)
     return Received(result.referral, result.outcome, resource)
+
+
+def _access_row(
+    accessor: Accessor | None, result: LinkResult, outcome: ArrivalOutcome
+) -> dict[str, Any] | None:
+    if accessor is None:
+        return None
+    interaction = {
+        ArrivalOutcome.CREATED: "create",
+        ArrivalOutcome.LINKED: "update",
+        ArrivalOutcome.ALREADY_RECEIVED: "read",
+    }[outcome]
+    return accessor.row(
+        interaction=interaction,
+        resource_id=result.referral.referral_id,
+        patient_key=result.referral.patient.patient_key,
+        detail=outcome.value,
+    )
 
 
 async def load(store: ReferralStore, referral_id: str, *, for_update: bool = False) -> Referral:
