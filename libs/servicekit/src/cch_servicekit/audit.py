@@ -58,6 +58,36 @@ _ACTIONS = {
 }
 
 
+def access_row(
+    *,
+    actor: str,
+    roles: frozenset[str] | tuple[str, ...],
+    organisation: str | None,
+    interaction: str,
+    resource_type: str,
+    resource_id: str | None,
+    patient_key: str | None,
+    outcome: str = "0",
+    detail: str | None = None,
+) -> dict[str, Any]:
+    """One access_audit row's values, for a service that writes the row inside its own statement
+    (so a write and its audit go to Postgres together)."""
+    return {
+        "id": uuid.uuid4(),
+        "recorded_at": datetime.now(UTC),
+        "actor": actor,
+        "actor_roles": sorted(roles),
+        "organisation": organisation,
+        "action": _ACTIONS.get(interaction, "E"),
+        "interaction": interaction,
+        "resource_type": resource_type,
+        "resource_id": resource_id,
+        "patient_key": patient_key,
+        "outcome": outcome,
+        "detail": detail,
+    }
+
+
 async def record_access(
     session: AsyncSession,
     table: sa.Table,
@@ -71,19 +101,15 @@ async def record_access(
     detail: str | None = None,
 ) -> None:
     """Add an audit row to the caller's transaction, so a write and its audit commit together."""
-    await session.execute(
-        sa.insert(table).values(
-            id=uuid.uuid4(),
-            recorded_at=datetime.now(UTC),
-            actor=principal.actor,
-            actor_roles=sorted(principal.roles),
-            organisation=principal.organisation,
-            action=_ACTIONS.get(interaction, "E"),
-            interaction=interaction,
-            resource_type=resource_type,
-            resource_id=resource_id,
-            patient_key=patient_key,
-            outcome=outcome,
-            detail=detail,
-        )
+    row = access_row(
+        actor=principal.actor,
+        roles=principal.roles,
+        organisation=principal.organisation,
+        interaction=interaction,
+        resource_type=resource_type,
+        resource_id=resource_id,
+        patient_key=patient_key,
+        outcome=outcome,
+        detail=detail,
     )
+    await session.execute(sa.insert(table).values(**row))

@@ -1,19 +1,16 @@
 """Access audit rows written by the referrals store itself, so a write and its audit row can go
-to Postgres in one statement (the same columns and codes as cch_servicekit.audit.record_access)."""
+to Postgres in one statement; the rows are built by cch_servicekit.audit.access_row, exactly as
+record_access builds them."""
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 
+from cch_servicekit.audit import access_row
 from referrals.adapters.tables import access_audit
-
-# FHIR AuditEvent.action codes, as record_access writes them.
-_ACTIONS = {"create": "C", "read": "R", "update": "U"}
 
 INSERT_ACCESS = sa.insert(access_audit)
 
@@ -31,17 +28,13 @@ class Accessor:
         self, *, interaction: str, resource_id: str, patient_key: str | None, detail: str
     ) -> dict[str, Any]:
         """The access_audit row's values (column names as keys)."""
-        return {
-            "id": uuid.uuid4(),
-            "recorded_at": datetime.now(UTC),
-            "actor": self.actor,
-            "actor_roles": sorted(self.roles),
-            "organisation": self.organisation,
-            "action": _ACTIONS.get(interaction, "E"),
-            "interaction": interaction,
-            "resource_type": "ServiceRequest",
-            "resource_id": resource_id,
-            "patient_key": patient_key,
-            "outcome": "0",
-            "detail": f"{self.detail_prefix} {detail}".strip(),
-        }
+        return access_row(
+            actor=self.actor,
+            roles=self.roles,
+            organisation=self.organisation,
+            interaction=interaction,
+            resource_type="ServiceRequest",
+            resource_id=resource_id,
+            patient_key=patient_key,
+            detail=f"{self.detail_prefix} {detail}".strip(),
+        )

@@ -1,45 +1,12 @@
-"""Injected time, so receipt, decision and review dates are testable without sleeping."""
+"""Injected time (the platform's shared clock) and the rule that every instant is aware."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from datetime import UTC, datetime
 
+from cch_contracts.clock import Clock, FakeClock, SystemClock
 
-class Clock(Protocol):
-    """Source of the current instant in UTC."""
-
-    def now(self) -> datetime: ...
-
-
-class SystemClock:
-    """The wall clock, used only at the edges of the service."""
-
-    def now(self) -> datetime:
-        return datetime.now(UTC)
-
-
-class FakeClock:
-    """A clock tests move by hand."""
-
-    def __init__(self, start: datetime) -> None:
-        if start.tzinfo is None:
-            raise ValueError("FakeClock needs an aware datetime")
-        self._now = start.astimezone(UTC)
-
-    def now(self) -> datetime:
-        return self._now
-
-    def advance(self, delta: timedelta) -> datetime:
-        """Move time forward and return the new instant."""
-        self._now = self._now + delta
-        return self._now
-
-    def set(self, instant: datetime) -> None:
-        """Jump to an instant (aware)."""
-        if instant.tzinfo is None:
-            raise ValueError("FakeClock needs an aware datetime")
-        self._now = instant.astimezone(UTC)
+__all__ = ["Clock", "FakeClock", "SystemClock", "require_aware"]
 
 
 def require_aware(instant: datetime, what: str) -> datetime:

@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+# The shared words are the events' own, so referrals and its events cannot drift apart.
+from cch_contracts.events.referrals import ReferralStatus
+from cch_contracts.vocabulary import Locality, NeedLevel, Priority, ReferralRoute, Tier
+
+__all__ = ["Locality", "NeedLevel", "Priority", "ReferralRoute", "ReferralStatus", "Tier"]
+
 # Our CodeSystems and identifier systems (FHIR canonical URLs of this programme).
 ROUTE_SYSTEM = "https://cch.example.nhs.uk/CodeSystem/referral-route"
 PROGRAMME_SYSTEM = "https://cch.example.nhs.uk/CodeSystem/programme"
@@ -16,61 +22,6 @@ ICD_10 = "http://hl7.org/fhir/sid/icd-10"
 
 # The one programme referrals are made into today; kept explicit so dedup says "per programme".
 CASE_MANAGEMENT = "case-management"
-
-
-class Tier(StrEnum):
-    """Bromley risk tier from stratification; orders the predictive cohort on the worklist."""
-
-    HIGHEST = "highest"
-    HIGH = "high"
-    MEDIUM = "medium"
-    LOW = "low"
-
-
-class NeedLevel(StrEnum):
-    """Need level the MDT decides at triage (never derived from the tier)."""
-
-    SEVERE = "severe"
-    MODERATE = "moderate"
-    MILD = "mild"
-
-
-class Locality(StrEnum):
-    """Shropshire programme localities."""
-
-    NORTH = "north"
-    CENTRAL = "central"
-    SOUTH = "south"
-
-
-class ReferralRoute(StrEnum):
-    """How a patient came to the programme: the predictive report or a direct route."""
-
-    PREDICTIVE = "predictive"
-    GP = "gp"
-    AE_FIT = "ae-fit"
-    OTHER_CLINICIAN = "other-clinician"
-    SELF = "self"
-    GP_FLAG = "gp-flag"
-    RAPID_RESPONSE = "rapid-response"
-
-
-class Priority(StrEnum):
-    """Urgent means a crisis: dispatch starts the 2-hour clock at receipt."""
-
-    ROUTINE = "routine"
-    URGENT = "urgent"
-
-
-class ReferralStatus(StrEnum):
-    """FHIR R4 ServiceRequest.status (request-status value set)."""
-
-    DRAFT = "draft"
-    ACTIVE = "active"
-    ON_HOLD = "on-hold"
-    REVOKED = "revoked"
-    COMPLETED = "completed"
-    ENTERED_IN_ERROR = "entered-in-error"
 
 
 class MostPressingNeed(StrEnum):
