@@ -154,19 +154,61 @@ def _tail(text: str, lines: int = 12) -> str:
     return "\n".join(text.strip().splitlines()[-lines:])
 
 
+HEADLINE_KEYS = ("ratio", "speedup", "per_s", "p99", "pct_within_120")
+
+
+def _is_headline(key: str) -> bool:
+    words = f"_{key.replace(' ', '_')}_"
+    return any(f"_{h}_" in words or words.endswith(f"_{h}_") for h in HEADLINE_KEYS) or any(
+        f"_{h}" in words for h in ("p99_", "per_s_", "speedup_")
+    )
+
+
+def _headlines(prefix: str, node: Any, depth: int = 0) -> list[tuple[str, float]]:
+    """The figures a reader looks for first (ratios, rates, p99s, compliance) in a result."""
+    found: list[tuple[str, float]] = []
+    if isinstance(node, dict) and depth < 6:
+        label = node.get("policy")
+        for key, value in node.items():
+            name = f"{prefix}{label or ''} {key}".strip() if label else f"{prefix}{key}"
+            if isinstance(value, bool):
+                continue
+            if isinstance(value, int | float) and _is_headline(key):
+                found.append((name, float(value)))
+            elif isinstance(value, dict | list):
+                found += _headlines(f"{prefix}{key}: " if not label else prefix, value, depth + 1)
+    elif isinstance(node, list) and depth < 6:
+        for item in node:
+            scale = item.get("scale") if isinstance(item, dict) else None
+            found += _headlines(f"{prefix}{scale}x " if scale else prefix, item, depth + 1)
+    return found
+
+
 def service_metrics(entries: list[dict[str, Any]]) -> list[Metric]:
     g = "service scripts"
     if not entries:
         return [Metric("services/*/bench/bench_*.py", "none found", group=g)]
-    return [
-        Metric(
-            f"{e['name']} ({'ok' if e['ok'] else 'FAILED: ' + e['error'].splitlines()[-1][:60]})",
-            e["seconds"],
-            "s",
-            group=g,
+    metrics: list[Metric] = []
+    for e in entries:
+        result = e.get("result") or {}
+        metrics.append(
+            Metric(
+                f"{e['name']} "
+                f"({'ok' if e['ok'] else 'FAILED: ' + e['error'].splitlines()[-1][:60]})",
+                e["seconds"],
+                "s",
+                goal=str(result["goal"])[:60] if result.get("goal") else None,
+                met=result.get("met") if isinstance(result.get("met"), bool) else None,
+                group=g,
+            )
         )
-        for e in entries
-    ]
+        body = {k: v for k, v in result.items() if k not in ("goal", "met", "name", "results")}
+        body.update(result.get("results") if isinstance(result.get("results"), dict) else {})
+        metrics += [
+            Metric(f"  {name}"[:64], round(value, 3), group=g)
+            for name, value in _headlines("", body)[:14]
+        ]
+    return metrics
 
 
 def _git_commit() -> str | None:

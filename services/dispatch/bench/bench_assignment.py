@@ -121,6 +121,8 @@ def main(argv: list[str] | None = None) -> int:
                     "state": {"open_requests": args.requests, "clinicians": args.clinicians},
                     "results": results,
                     "engine_p99_under_50ms": target,
+                    "goal": "P5: engine decision p99 < 50 ms (200 open requests, 100 clinicians)",
+                    "met": target,
                 },
                 indent=2,
             )
