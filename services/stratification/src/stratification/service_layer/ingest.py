@@ -4,7 +4,7 @@ import asyncio
 import csv
 import io
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date
 from typing import Any
 
@@ -183,6 +183,33 @@ async def _store_activity(
     return {"rows": len(records), "patients": len(ids)}
 
 
+async def _validated(
+    conn: asyncpg.Connection,
+    body: bytes,
+    *,
+    content_type: str,
+    today: date,
+    progress: Progress,
+    accept: Callable[..., list[Any]],
+) -> tuple[list[Any], int]:
+    """Inside the caller's transaction: take the ingest lock, then accept every row or raise with
+    every bad one. Returns the records and the file line of the first."""
+    first_line = 1 if "json" in content_type else 2
+    await conn.execute("SELECT pg_advisory_xact_lock($1)", _LOCK)
+    practices = await _known_practices(conn)
+    progress.state = "validating"
+    records = await asyncio.to_thread(
+        lambda: accept(
+            _counted(parse_rows(body, content_type=content_type), progress, "rows_read"),
+            known_practices=practices,
+            today=today,
+            first_line=first_line,
+        )
+    )
+    progress.state = "loading"
+    return records, first_line
+
+
 async def ingest_registry(
     conn: asyncpg.Connection,
     body: bytes,
@@ -192,20 +219,15 @@ async def ingest_registry(
     principal: Principal,
     progress: Progress,
 ) -> dict[str, int]:
-    first_line = 1 if "json" in content_type else 2
     async with conn.transaction():
-        await conn.execute("SELECT pg_advisory_xact_lock($1)", _LOCK)
-        practices = await _known_practices(conn)
-        progress.state = "validating"
-        records = await asyncio.to_thread(
-            lambda: accept_registry_batch(
-                _counted(parse_rows(body, content_type=content_type), progress, "rows_read"),
-                known_practices=practices,
-                today=today,
-                first_line=first_line,
-            )
+        records, _ = await _validated(
+            conn,
+            body,
+            content_type=content_type,
+            today=today,
+            progress=progress,
+            accept=accept_registry_batch,
         )
-        progress.state = "loading"
         stored = await _store_registry(conn, records, progress)
         await _audit(conn, principal, "IngestRegistry", f"{len(records)} rows")
     return {"rows": len(records), **stored}
@@ -220,20 +242,15 @@ async def ingest_activity(
     principal: Principal,
     progress: Progress,
 ) -> dict[str, int]:
-    first_line = 1 if "json" in content_type else 2
     async with conn.transaction():
-        await conn.execute("SELECT pg_advisory_xact_lock($1)", _LOCK)
-        practices = await _known_practices(conn)
-        progress.state = "validating"
-        records = await asyncio.to_thread(
-            lambda: accept_activity_batch(
-                _counted(parse_rows(body, content_type=content_type), progress, "rows_read"),
-                known_practices=practices,
-                today=today,
-                first_line=first_line,
-            )
+        records, first_line = await _validated(
+            conn,
+            body,
+            content_type=content_type,
+            today=today,
+            progress=progress,
+            accept=accept_activity_batch,
         )
-        progress.state = "loading"
         lines = list(range(first_line, first_line + len(records)))
         result = await _store_activity(conn, records, lines=lines, progress=progress)
         await _audit(conn, principal, "IngestActivity", f"{len(records)} rows")
