@@ -200,3 +200,18 @@ async def test_audit_event_read_carries_its_version_as_etag(client, system, toke
     assert r.status_code == 200
     assert r.headers["etag"] == 'W/"1"' == f'W/"{r.json()["meta"]["versionId"]}"'
     assert r.headers["last-modified"]
+
+
+async def test_read_without_a_bearer_token_or_of_an_unserved_type_is_refused(client, system):
+    pid = await _patient(client, system)
+    plan = (await client.post("/fhir/CarePlan", json=care_plan(pid), headers=system)).json()
+    anonymous = await client.get(f"/fhir/CarePlan/{plan['id']}")
+    assert anonymous.status_code == 401
+    assert (
+        anonymous.json()["resourceType"] == "OperationOutcome" and plan["id"] not in anonymous.text
+    )
+    forged = await client.get(f"/fhir/CarePlan/{plan['id']}", headers=bearer("not-a-token"))
+    assert forged.status_code == 401 and plan["id"] not in forged.text
+    unserved = await client.get(f"/fhir/Observation/{plan['id']}", headers=system)
+    assert unserved.status_code == 404
+    assert unserved.json()["issue"][0]["code"] == "not-supported"

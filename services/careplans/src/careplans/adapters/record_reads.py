@@ -79,29 +79,32 @@ async def read_and_audit(
     at: datetime,
     interaction: str = "read",
 ) -> RecordRead:
-    async with engine.connect() as conn:
-        raw = await conn.get_raw_connection()
+    # the pooled DBAPI connection without SQLAlchemy's Connection around it (the pool's own
+    # checkout/checkin events, such as the idle ping, still run)
+    raw = await engine.raw_connection()
+    try:
         pg: asyncpg.Connection = raw.driver_connection  # type: ignore[assignment]
-        try:
-            row = await pg.fetchrow(
-                _READ,
-                rtype,
-                rid,
-                grants.every_patient,
-                grants.organisation,
-                grants.practitioner,
-                grants.launch_patient,
-                at,
-                principal.actor,
-                json.dumps(sorted(principal.roles)),
-                principal.organisation,
-                interaction,
-                grants.reveals_missing,
-                _GRANTING,
-            )
-        except (OSError, asyncpg.InterfaceError, asyncpg.ConnectionDoesNotExistError):
-            await conn.invalidate()  # the pool must not hand this connection out again
-            raise
+        row = await pg.fetchrow(
+            _READ,
+            rtype,
+            rid,
+            grants.every_patient,
+            grants.organisation,
+            grants.practitioner,
+            grants.launch_patient,
+            at,
+            principal.actor,
+            json.dumps(sorted(principal.roles)),
+            principal.organisation,
+            interaction,
+            grants.reveals_missing,
+            _GRANTING,
+        )
+    except (OSError, asyncpg.InterfaceError, asyncpg.ConnectionDoesNotExistError):
+        raw.invalidate()  # the pool must not hand this connection out again
+        raise
+    finally:
+        raw.close()  # back to the pool (a no-op after invalidate)
     if row is None or row["allowed"] is None:
         return RecordRead(found=False, allowed=False)
     return RecordRead(

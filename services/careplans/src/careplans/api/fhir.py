@@ -11,6 +11,7 @@ from careplans.adapters.resource_store import ResourceStore
 from careplans.adapters.resource_tables import among
 from careplans.adapters.tables import resource
 from careplans.api.conditional import already_held, conditional_matches
+from careplans.api.direct_route import DirectRoute
 from careplans.fhir.capability import DELETABLE_TYPES, capability_statement
 from careplans.fhir.validation import SUPPORTED_TYPES, validate_resource
 from careplans.service_layer import access
@@ -222,9 +223,9 @@ def _validation(body: dict[str, Any], rtype: str) -> Response:
     return FhirResponse(result.operation_outcome(), status_code=result.http_status)
 
 
-@router.get("/{rtype}/{rid}", summary="Read")
 async def read(rtype: str, rid: str, runtime: RuntimeDep, principal: PrincipalDep) -> Response:
-    """The hot path: one statement reads, checks need-to-know and audits (record_read.py)."""
+    """The hot path: one statement reads, checks need-to-know and audits (record_read.py);
+    served by DirectRoute, so no per-request dependency solving."""
     _type(rtype)
     found = await read_record(runtime.engine, principal, rtype=rtype, rid=rid, at=datetime.now(UTC))
     assert found.body is not None and found.last_updated is not None
@@ -233,6 +234,11 @@ async def read(rtype: str, rid: str, runtime: RuntimeDep, principal: PrincipalDe
         media_type=FHIR_JSON,
         headers=version_headers(found.version, found.last_updated),
     )
+
+
+router.add_api_route(
+    "/{rtype}/{rid}", read, methods=["GET"], summary="Read", route_class_override=DirectRoute
+)
 
 
 @router.put("/{rtype}/{rid}", summary="Update (If-Match for version-aware update)")
