@@ -1,7 +1,30 @@
 """Every FHIR error is an OperationOutcome with the right HTTP status."""
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
+
+
+class Severity(StrEnum):
+    """OperationOutcome.issue.severity."""
+
+    FATAL = "fatal"
+    ERROR = "error"
+    WARNING = "warning"
+    INFORMATION = "information"
+
+
+class IssueCode(StrEnum):
+    """The codes of the FHIR issue-type value set the platform's services report."""
+
+    STRUCTURE = "structure"
+    REQUIRED = "required"
+    VALUE = "value"
+    INVARIANT = "invariant"
+    CODE_INVALID = "code-invalid"
+    NOT_SUPPORTED = "not-supported"
+    NOT_FOUND = "not-found"
+    BUSINESS_RULE = "business-rule"
 
 
 @dataclass(frozen=True)

@@ -16,30 +16,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
-from cch_fhir.errors import FhirError, Issue
-
-
-class Severity(StrEnum):
-    """OperationOutcome.issue.severity."""
-
-    FATAL = "fatal"
-    ERROR = "error"
-    WARNING = "warning"
-    INFORMATION = "information"
-
-
-class IssueCode(StrEnum):
-    """The subset of the FHIR issue-type value set this service reports."""
-
-    STRUCTURE = "structure"
-    REQUIRED = "required"
-    VALUE = "value"
-    CODE_INVALID = "code-invalid"
-    INVARIANT = "invariant"
-    NOT_SUPPORTED = "not-supported"
+from cch_fhir.errors import FhirError, Issue, IssueCode, Severity
 
 
 @dataclass(frozen=True, slots=True)

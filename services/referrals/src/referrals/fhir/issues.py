@@ -11,29 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
-
-class Severity(StrEnum):
-    """OperationOutcome.issue.severity."""
-
-    FATAL = "fatal"
-    ERROR = "error"
-    WARNING = "warning"
-    INFORMATION = "information"
-
-
-class IssueCode(StrEnum):
-    """The subset of the FHIR issue-type value set this mapping reports."""
-
-    STRUCTURE = "structure"
-    REQUIRED = "required"
-    VALUE = "value"
-    CODE_INVALID = "code-invalid"
-    NOT_SUPPORTED = "not-supported"
-    NOT_FOUND = "not-found"
-    BUSINESS_RULE = "business-rule"
+from cch_fhir.errors import IssueCode, Severity
 
 
 @dataclass(frozen=True, slots=True)
