@@ -19,6 +19,7 @@ from dispatch.entrypoints.consumer import build_handlers
 from dispatch.service_layer import errors as se
 from dispatch.service_layer.simulations import simulation_worker
 from dispatch.service_layer.sla_watch import auto_assign_for, sla_watch
+from dispatch.service_layer.stream_ticket_sweep import stream_ticket_sweep
 
 # One status per refusal, in one place.
 STATUS: dict[type[e.DomainError], tuple[int, str]] = {
@@ -78,7 +79,7 @@ def service_definition(
         metadata=metadata,
         routers=[router, clinicians_router, board_router, simulations_router],
         handlers=build_handlers(auto_assign_for(settings), time),
-        background=[sla_watch, simulation_worker],
+        background=[sla_watch, simulation_worker, stream_ticket_sweep],
         on_startup=[install_clock, warm_postcodes],
         domain_errors={
             **{k: _problem(s, t) for k, (s, t) in STATUS.items()},

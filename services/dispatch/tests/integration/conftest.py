@@ -1,20 +1,26 @@
 """Dispatch in-process against the real Postgres and broker, with a clock the tests move."""
 
+import asyncio
 import json
+import os
 import random
+import socket
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 
+import httpx
 import pytest
 import sqlalchemy as sa
+import uvicorn
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from cch_contracts import EventPayload
 from cch_contracts.topics import Topic
-from cch_devstack.testing import service_app
+from cch_devstack.testing import eventually, service_app
 from dispatch.adapters.tables import clinicians
 from dispatch.domain.clock import FakeClock
 from dispatch.main import create_app
@@ -139,6 +145,53 @@ async def topic_payloads(
     finally:
         await reader.stop()
     return found
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+async def live(infra, clock) -> AsyncIterator[SimpleNamespace]:
+    """Dispatch on a real port (an SSE stream needs a real socket), sharing the session's DB."""
+    env = {
+        **infra.service_env("dispatch"),
+        "DISPATCH_SLA_TICK_SECONDS": "3600",
+        "DISPATCH_AUTO_ASSIGN": "false",
+        "RUN_CONSUMER": "false",
+    }
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        app = create_app(clock)
+    finally:
+        for key, value in saved.items():
+            os.environ.pop(key, None) if value is None else os.environ.__setitem__(key, value)
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
+    task = asyncio.create_task(server.serve())
+
+    async def listening() -> bool:
+        return bool(server.started)
+
+    await eventually(listening, what="dispatch listening", timeout=30)
+    try:
+        yield SimpleNamespace(url=f"http://127.0.0.1:{port}", runtime=app.state.runtime)
+    finally:
+        server.should_exit = True
+        await task
+
+
+@pytest.fixture
+async def http(live) -> AsyncIterator[httpx.AsyncClient]:
+    # Reads wait as long as a stream may stay quiet; each test sets its own deadline for events.
+    timeout = httpx.Timeout(10.0, read=60.0)
+    async with httpx.AsyncClient(base_url=live.url, timeout=timeout) as client:
+        yield client
 
 
 @pytest.fixture(scope="session")

@@ -2,78 +2,30 @@
 
 import asyncio
 import json
-import os
-import socket
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from types import SimpleNamespace
 from typing import Any
 
 import httpx
 import pytest
 import sqlalchemy as sa
-import uvicorn
 
 from cch_contracts.events.referrals import CrisisLocation, ReferralUrgent
 from cch_devstack.testing import eventually
 from dispatch.adapters.tables import clinicians
 from dispatch.api.board_feed import BoardSettings
-from dispatch.main import create_app
 
 pytestmark = pytest.mark.integration
 
 PUSH_DEADLINE_S = 5.0
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-async def live(infra, clock) -> AsyncIterator[SimpleNamespace]:
-    """Dispatch on a real port (an SSE stream needs a real socket), sharing the session's DB."""
-    env = {
-        **infra.service_env("dispatch"),
-        "DISPATCH_SLA_TICK_SECONDS": "3600",
-        "DISPATCH_AUTO_ASSIGN": "false",
-        "RUN_CONSUMER": "false",
-    }
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
-        app = create_app(clock)
-    finally:
-        for key, value in saved.items():
-            os.environ.pop(key, None) if value is None else os.environ.__setitem__(key, value)
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
-    task = asyncio.create_task(server.serve())
-    await eventually(lambda: _true(server.started), what="dispatch listening", timeout=30)
-    try:
-        yield SimpleNamespace(url=f"http://127.0.0.1:{port}", runtime=app.state.runtime)
-    finally:
-        server.should_exit = True
-        await task
-
-
 async def _true(value: bool) -> bool:
     return value
-
-
-@pytest.fixture
-async def http(live) -> AsyncIterator[httpx.AsyncClient]:
-    # Reads wait as long as a stream may stay quiet; each test sets its own deadline for events.
-    timeout = httpx.Timeout(10.0, read=60.0)
-    async with httpx.AsyncClient(base_url=live.url, timeout=timeout) as client:
-        yield client
 
 
 class Events:

@@ -124,3 +124,22 @@ simulations = sa.Table(
     sa.Column("error", sa.Text, nullable=True),
     sa.Index("ix_simulations_created_at", "created_at"),
 )
+
+# Board stream tickets, shared by every replica: only a ticket's SHA-256 is stored (never the
+# ticket), with who it was issued to (actor id and roles, the organisation code and when their
+# bearer token expires: no names or patient data). A ticket works once, until `expires_at`;
+# used and expired rows are swept by a background loop (service_layer/stream_ticket_sweep.py).
+stream_tickets = sa.Table(
+    "stream_tickets",
+    metadata,
+    sa.Column("ticket_hash", sa.String(64), primary_key=True),
+    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("actor_roles", sa.JSON, nullable=False),
+    sa.Column("organisation", sa.String(64), nullable=True),
+    sa.Column("token_expires_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("issued_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Index("ix_stream_tickets_actor", "actor"),
+    sa.Index("ix_stream_tickets_expires_at", "expires_at"),
+)

@@ -4,7 +4,8 @@ The page, script and style are a shell with no patient data, served without a to
 can load them; the page then asks for the coordinator's bearer token once and keeps it in the
 tab's sessionStorage. Data flows only through calls that carry that token, and through the
 server-sent event stream, which a browser opens with EventSource and so cannot send a header:
-the page trades its token for a single-use, 60-second stream ticket first (board_tickets.py).
+the page trades its token for a single-use, 60-second stream ticket first (board_tickets.py),
+which any replica redeems (tickets are held in the database, as hashes).
 No patient identifier ever appears in a URL; the stream carries no postcodes.
 """
 
@@ -28,7 +29,7 @@ from cch_servicekit.audit import record_access
 from cch_servicekit.deps import RuntimeDep, require_roles
 from dispatch.adapters.tables import access_audit
 from dispatch.api.board_feed import BoardFeed, Snapshot, board_settings, feed_of
-from dispatch.api.board_tickets import StreamTickets, TooManyTickets
+from dispatch.api.board_tickets import StreamTickets, TooManyTickets, token_expiry
 from dispatch.domain.clock import Clock, SystemClock
 
 router = APIRouter(tags=["dispatch board"])
@@ -91,6 +92,16 @@ def _tickets(runtime: Any) -> StreamTickets:
     return tickets
 
 
+def _no_ticket() -> Problem:
+    return Problem(
+        401,
+        "Unauthorized",
+        "a stream ticket is required (POST /board/stream-ticket with a bearer token);"
+        " tickets work once and expire after a minute",
+        code="login",
+    )
+
+
 @router.get("/board/live", include_in_schema=False)
 async def board_page(request: Request) -> Response:
     """The coordinator board (a shell: it asks for a token and shows nothing without one)."""
@@ -109,9 +120,11 @@ async def board_asset(name: str, request: Request) -> Response:
 async def stream_ticket(principal: Coordinator, runtime: RuntimeDep) -> Response:
     """Trade the bearer token for a single-use ticket that opens the board stream once."""
     try:
-        issued = _tickets(runtime).issue(principal)
+        async with runtime.uow() as uow:
+            issued = await _tickets(runtime).issue(uow.session, principal)
+            await uow.commit()
     except TooManyTickets as exc:
-        raise Problem(503, "Busy", str(exc), code="throttled") from None
+        raise Problem(429, "Too many stream tickets", str(exc), code="throttled") from None
     now = _clock(runtime).now()
     body = {
         "ticket": issued.ticket,
@@ -129,11 +142,6 @@ def _sse(event: str, data: Any, *, event_id: int | None = None) -> str:
         lines.append(f"id: {event_id}")
     lines.append("data: " + json.dumps(data, separators=(",", ":")))
     return "\n".join(lines) + "\n\n"
-
-
-def _token_expiry(principal: Principal) -> datetime | None:
-    exp = principal.claims.get("exp")
-    return datetime.fromtimestamp(exp, UTC) if isinstance(exp, int | float) else None
 
 
 async def _events(
@@ -163,24 +171,24 @@ async def board_stream(
     ticket: Annotated[str | None, Query(max_length=128)] = None,
 ) -> StreamingResponse:
     """Server-sent events: `board` (the whole board) on every change, `clock` beats between."""
-    principal = _tickets(runtime).redeem(ticket) if ticket else None
-    if principal is None:
-        raise Problem(
-            401,
-            "Unauthorized",
-            "a stream ticket is required (POST /board/stream-ticket with a bearer token);"
-            " tickets work once and expire after a minute",
-            code="login",
-        )
-    if not principal.has_role("coordinator"):
-        raise Problem(403, "Forbidden", "requires one of the roles: coordinator", code="forbidden")
     clock = _clock(runtime)
     feed = feed_of(runtime, clock)
     knobs = board_settings(runtime)
-    limit = knobs.max_streams
-    if feed.listeners >= limit:
-        raise Problem(503, "Busy", f"{limit} boards are already connected", code="throttled")
+    if not ticket:
+        raise _no_ticket()
+    # Redeeming, the checks and the audit row share one transaction: a refused stream (busy)
+    # leaves its ticket unused, and a ticket opens at most one stream on any replica.
     async with runtime.uow() as uow:
+        principal = await _tickets(runtime).redeem(uow.session, ticket)
+        if principal is None:
+            raise _no_ticket()
+        if not principal.has_role("coordinator"):
+            raise Problem(
+                403, "Forbidden", "requires one of the roles: coordinator", code="forbidden"
+            )
+        limit = knobs.max_streams
+        if feed.listeners >= limit:
+            raise Problem(503, "Busy", f"{limit} boards are already connected", code="throttled")
         await record_access(
             uow.session,
             access_audit,
@@ -198,7 +206,7 @@ async def board_stream(
             request,
             clock=clock,
             heartbeat=knobs.heartbeat_seconds,
-            until=_token_expiry(principal),
+            until=token_expiry(principal),
         ),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
