@@ -11,7 +11,6 @@ from careplans.adapters.resource_store import ResourceStore
 from careplans.adapters.resource_tables import among
 from careplans.adapters.tables import resource
 from careplans.api.conditional import already_held, conditional_matches
-from careplans.api.direct_route import DirectRoute
 from careplans.fhir.capability import DELETABLE_TYPES, capability_statement
 from careplans.fhir.validation import SUPPORTED_TYPES, validate_resource
 from careplans.service_layer import access
@@ -24,6 +23,7 @@ from cch_fhir.errors import FhirError
 from cch_fhir.http import FHIR_JSON, FhirResponse, expect_type, read_resource
 from cch_fhir.versioning import parse_if_match, version_headers
 from cch_servicekit.deps import PrincipalDep, RuntimeDep
+from cch_servicekit.direct_route import DirectRoute
 
 router = APIRouter(prefix="/fhir", tags=["fhir"])
 IfMatch = Annotated[str | None, Header(alias="If-Match")]
