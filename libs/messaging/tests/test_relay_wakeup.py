@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from cch_contracts.events.platform import ProbeSent
 from cch_devstack.testing import eventually
 from cch_messaging import KafkaSettings, OutboxRelay, outbox_table
-from cch_messaging.uow import notify_channel
+from cch_messaging.relay_wake import notify_channel
 
 
 class _RelayUnderTest(OutboxRelay):

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from cch_contracts.topics import all_topics
 from cch_messaging.kafka import KafkaSettings, cluster_id, ensure_topics
-from cch_messaging.uow import listen_locally, notify_channel
+from cch_messaging.relay_wake import listen_locally, notify_channel
 from cch_observability.metrics import OUTBOX_PUBLISH_FAILURES, OUTBOX_PUBLISHED
 
 log = logging.getLogger("cch.relay")

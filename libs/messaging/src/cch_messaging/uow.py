@@ -1,8 +1,5 @@
 """Unit of Work that also records outgoing events (outbox) and applied ones (inbox)."""
 
-import asyncio
-import contextlib
-import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,17 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cch_contracts import CloudEvent, EventPayload
 from cch_db import UnitOfWork
-from cch_observability.context import causation_id_var, correlation_id_var, traceparent_var
-
-
-@dataclass(frozen=True)
-class OutgoingEvent:
-    id: uuid.UUID
-    payload: EventPayload
-    key: str
-    aggregate_type: str
-    aggregate_id: str
-    headers: str = "{}"  # JSON: correlation, causation and trace of what caused it
+from cch_messaging.outbox_rows import (
+    OutgoingEvent,
+    notify_relay,
+    outbox_insert,
+    outbox_params,
+    outgoing_event,
+)
+from cch_messaging.relay_wake import has_local_relay, notify_channel, wake_local_relays
 
 
 @dataclass(frozen=True)
@@ -37,60 +31,13 @@ class InboxEntry:
 
 
 _CLAIM_STATEMENTS: dict[str, sa.TextClause] = {}
-_OUTBOX_STATEMENTS: dict[tuple[str, bool], sa.TextClause] = {}
+_OUTBOX_STATEMENTS: dict[tuple[sa.Table, bool], sa.Executable] = {}
 
 
 def _quoted(table: sa.Table) -> str:
     """The table's schema-qualified name, quoted, for the statements written as text."""
     parts = [p for p in (table.schema, table.name) if p]
     return ".".join('"' + p.replace('"', '""') + '"' for p in parts)
-
-
-def notify_channel(schema: str) -> str:
-    return f"cch_outbox_{schema}"
-
-
-# relays running in this process, by channel: (their event loop, their wake-up)
-_LOCAL_RELAYS: dict[str, list[tuple[asyncio.AbstractEventLoop, Callable[[], None]]]] = {}
-
-
-def listen_locally(channel: str, wake: Callable[[], None]) -> Callable[[], None]:
-    """Register a relay of this process for commits on `channel`; returns the unregister.
-    While one is registered, commits here wake it directly instead of sending a NOTIFY: a
-    NOTIFY holds a database-wide lock from before the commit until it is flushed, so
-    notifying writers commit one at a time."""
-    entry = (asyncio.get_running_loop(), wake)
-    _LOCAL_RELAYS.setdefault(channel, []).append(entry)
-
-    def unregister() -> None:
-        relays = _LOCAL_RELAYS.get(channel, [])
-        if entry in relays:
-            relays.remove(entry)
-        if not relays:
-            _LOCAL_RELAYS.pop(channel, None)
-
-    return unregister
-
-
-def _has_local_relay(channel: str) -> bool:
-    """A relay whose event loop has closed without unregistering no longer counts."""
-    relays = _LOCAL_RELAYS.get(channel)
-    if relays:
-        relays[:] = [(loop, wake) for loop, wake in relays if not loop.is_closed()]
-    return bool(relays)
-
-
-def _wake_local_relays(channel: str) -> None:
-    for loop, wake in list(_LOCAL_RELAYS.get(channel, ())):
-        try:
-            running = asyncio.get_running_loop()
-        except RuntimeError:
-            running = None
-        if loop is running:
-            wake()
-        elif not loop.is_closed():
-            with contextlib.suppress(RuntimeError):  # closed in the meantime
-                loop.call_soon_threadsafe(wake)
 
 
 class MessagingUnitOfWork(UnitOfWork):
@@ -112,7 +59,6 @@ class MessagingUnitOfWork(UnitOfWork):
         self.published: list[OutgoingEvent] = []
         self.current_record: Any = None  # the Kafka record being applied, for handlers that index
         self.current_records: list[Any] = []  # a batch handler's records, in its events' order
-        self._headers_for: tuple[tuple[str | None, ...], str] = ((), "{}")
         self._wake_channel: str | None = None
 
     async def __aenter__(self) -> "MessagingUnitOfWork":
@@ -132,27 +78,16 @@ class MessagingUnitOfWork(UnitOfWork):
         """Queue an event; it is written to the outbox when (and only if) the UoW commits.
         Its correlation and causation are the current request's or event's, or `caused_by`'s
         (a batch handler names which of its events caused this one)."""
-        if not payload.event_type:
-            raise ValueError(f"{type(payload).__name__} is not a registered event payload")
-        context: tuple[str | None, ...]
-        if caused_by is not None:
-            context = (caused_by.correlationid or caused_by.id, caused_by.id, None)
-        else:
-            context = (correlation_id_var.get(), causation_id_var.get(), traceparent_var.get())
-        event = OutgoingEvent(
-            self._new_id(), payload, key, aggregate_type, aggregate_id, self._headers(context)
+        event = outgoing_event(
+            payload,
+            key=key,
+            aggregate_type=aggregate_type,
+            aggregate_id=aggregate_id,
+            caused_by=caused_by,
+            new_id=self._new_id,
         )
         self._pending.append(event)
         return event.id
-
-    def _headers(self, context: tuple[str | None, ...]) -> str:
-        """Headers as JSON, taken when the event is published (a handler's context ends before
-        the commit); the last one is remembered, as a transaction's events usually share it."""
-        if context != self._headers_for[0]:
-            names = ("correlationid", "causationid", "traceparent")
-            text = json.dumps({k: v for k, v in zip(names, context, strict=True) if v})
-            self._headers_for = (context, text)
-        return self._headers_for[1]
 
     async def before_commit(self) -> None:
         if not self._pending:
@@ -160,19 +95,8 @@ class MessagingUnitOfWork(UnitOfWork):
         pending = self._pending
         channel = notify_channel(self._outbox.schema or "public")
         self._wake_channel = channel
-        notify = not _has_local_relay(channel)
-        params: dict[str, Any] = {
-            "ids": [e.id for e in pending],
-            "aggregate_types": [e.aggregate_type for e in pending],
-            "aggregate_ids": [e.aggregate_id for e in pending],
-            "types": [e.payload.event_type for e in pending],
-            "topics": [e.payload.topic for e in pending],
-            "keys": [e.key for e in pending],
-            "payloads": [e.payload.model_dump_json() for e in pending],
-            "headers": [e.headers for e in pending],
-        }
-        if notify:
-            params["channel"] = channel
+        notify = not has_local_relay(channel)
+        params = outbox_params(pending)
         await self.session.execute(self._outbox_statement(notify=notify), params)
         self.published.extend(self._pending)
         self._pending = []
@@ -181,33 +105,20 @@ class MessagingUnitOfWork(UnitOfWork):
         self._wake_channel = None
         await super().commit()
         if self._wake_channel is not None:  # the rows are visible now
-            _wake_local_relays(self._wake_channel)
+            wake_local_relays(self._wake_channel)
 
-    def _outbox_statement(self, *, notify: bool) -> sa.TextClause:
+    def _outbox_statement(self, *, notify: bool) -> sa.Executable:
         """The rows (and, for relays in other processes, their wake-up) in one round trip, one
-        statement text whatever the number of events (prepared once per connection)."""
-        table = _quoted(self._outbox)
-        cached = _OUTBOX_STATEMENTS.get((table, notify))
+        statement whatever the number of events (compiled once, prepared once per connection)."""
+        cached = _OUTBOX_STATEMENTS.get((self._outbox, notify))
         if cached is None:
-            insert = (
-                f"INSERT INTO {table}"
-                " (id, aggregate_type, aggregate_id, type, topic, key, payload, headers)"
-                " SELECT e.id, e.aggregate_type, e.aggregate_id, e.type, e.topic, e.key,"
-                " CAST(e.payload AS jsonb), CAST(e.headers AS jsonb) FROM unnest("
-                " CAST(:ids AS uuid[]), CAST(:aggregate_types AS varchar[]),"
-                " CAST(:aggregate_ids AS varchar[]), CAST(:types AS varchar[]),"
-                " CAST(:topics AS varchar[]), CAST(:keys AS varchar[]), CAST(:payloads AS text[]),"
-                " CAST(:headers AS text[])) WITH ORDINALITY"
-                " AS e(id, aggregate_type, aggregate_id, type, topic, key, payload, headers, n)"
-                " ORDER BY e.n"  # seq follows publish order: the relay sends by seq
-            )
-            cached = sa.text(
-                f"WITH written AS ({insert} RETURNING 1)"
-                " SELECT pg_notify(CAST(:channel AS text), CAST(count(*) AS text)) FROM written"
-                if notify
-                else insert
-            )
-            _OUTBOX_STATEMENTS[(table, notify)] = cached
+            insert = outbox_insert(self._outbox)
+            if notify:
+                written = insert.returning(sa.literal_column("1")).cte("written")
+                cached = sa.select(notify_relay(self._outbox, sa.func.count())).select_from(written)
+            else:
+                cached = insert
+            _OUTBOX_STATEMENTS[(self._outbox, notify)] = cached
         return cached
 
     async def claim_inbox(self, *, group: str, entries: list[InboxEntry]) -> set[str]:

@@ -115,3 +115,82 @@ async def test_exclusion_review_date_must_be_in_the_future(referrals, ehr, mdt):
         "/referrals/nope/decisions", json={"decision": "exclude", "reason": "declined"}, headers=mdt
     )
     assert missing.status_code == 404
+
+
+async def _refer_seen(client, ehr, *, practice: str, **occurrence) -> str:
+    body = {**service_request(nhs_number(), practice=practice), **occurrence}
+    r = await client.post("/fhir/ServiceRequest", json=body, headers=ehr)
+    assert r.status_code == 201, r.text
+    return str(r.json()["id"])
+
+
+async def test_mdt_sorts_the_worklist_by_when_to_see_and_lists_those_due_by_a_day(
+    infra, referrals, ehr, mdt
+):
+    practice = practice_code()
+    undated = await _refer_seen(referrals, ehr, practice=practice)
+    mid_march = await _refer_seen(
+        referrals,
+        ehr,
+        practice=practice,
+        occurrencePeriod={"start": "2027-03-01", "end": "2027-03-14"},
+    )
+    first_march = await _refer_seen(
+        referrals, ehr, practice=practice, occurrenceDateTime="2027-03-01T09:30:00Z"
+    )
+    from_april = await _refer_seen(
+        referrals, ehr, practice=practice, occurrencePeriod={"start": "2027-04-01"}
+    )
+
+    async def worklist(**params):
+        r = await referrals.get(
+            "/triage/worklist", params={"practice": practice, **params}, headers=mdt
+        )
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    default = await worklist()
+    assert [x["id"] for x in default["referrals"]] == [undated, mid_march, first_march, from_april]
+    by_date = await worklist(sort="when-to-see")
+    assert by_date["sort"] == "when-to-see"
+    assert [x["id"] for x in by_date["referrals"]] == [first_march, mid_march, from_april, undated]
+    item = next(x for x in by_date["referrals"] if x["id"] == mid_march)
+    assert item["when_to_see"] == {
+        "at": None,
+        "start": "2027-03-01",
+        "end": "2027-03-14",
+        "see_from": "2027-03-01T00:00:00+00:00",
+        "see_by": "2027-03-14T23:59:59.999999+00:00",
+    }
+    assert item["due_at"] == "2027-03-14T23:59:59.999999+00:00"
+    assert next(x for x in by_date["referrals"] if x["id"] == undated)["when_to_see"] is None
+
+    due = await worklist(sort="when-to-see", due_by="2027-03-14")
+    assert (due["due_by"], due["total"]) == ("2027-03-14", 2)
+    assert [x["id"] for x in due["referrals"]] == [first_march, mid_march]
+    assert [x["id"] for x in (await worklist(due_by="2027-03-13"))["referrals"]] == [first_march]
+
+    for bad in ({"sort": "soonest"}, {"due_by": "14/03/2027"}):
+        r = await referrals.get(
+            "/triage/worklist", params={"practice": practice, **bad}, headers=mdt
+        )
+        assert r.status_code == 422, r.text
+        assert r.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_inclusion_tells_caseload_when_the_referrer_wants_the_patient_seen(
+    infra, referrals, ehr, mdt
+):
+    window = {"start": "2027-05-03", "end": "2027-05-07"}
+    rid = await _refer_seen(referrals, ehr, practice=practice_code(), occurrencePeriod=window)
+    decision = {
+        "decision": "include",
+        "need_level": "moderate",
+        "eligibility_criteria": ["consent", "risk-tier-high"],
+    }
+    r = await referrals.post(f"/referrals/{rid}/decisions", json=decision, headers=mdt)
+    assert r.status_code == 201, r.text
+    events = {e["type"]: e["payload"] for e in await outbox_events(infra, rid)}
+    for kind in ("cch.referral.received.v1", "cch.referral.accepted.v1"):
+        assert events[kind]["see_from"].startswith("2027-05-03T00:00:00"), kind
+        assert events[kind]["see_by"].startswith("2027-05-07T23:59:59.999999"), kind

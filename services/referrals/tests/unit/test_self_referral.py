@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 
 from referrals.domain.errors import InvalidSelfReferral
+from referrals.domain.occurrence import SeenWhen, WhenToSee
 from referrals.domain.self_referral import (
     SelfReferralForm,
     age_on,
@@ -154,3 +155,43 @@ def test_every_problem_is_reported_in_one_go() -> None:
 
 def test_practice_code_is_checked_when_given() -> None:
     assert "practice_code" in problems(replace(FORM, practice_code="ABC"))
+
+
+def test_patient_may_say_from_when_and_by_when_to_be_seen() -> None:
+    checked = validate_self_referral(
+        replace(FORM, see_from=date(2024, 4, 1), see_by=date(2024, 4, 20)), now=START
+    )
+    referral = checked.to_referral(referral_id="r-1", patient_key="pk-1", patient_id="p-1")
+    assert referral.when_to_see == WhenToSee(
+        start=SeenWhen("2024-04-01"), end=SeenWhen("2024-04-20")
+    )
+    only_from = validate_self_referral(replace(FORM, see_from=date(2024, 9, 30)), now=START)
+    assert only_from.when_to_see == WhenToSee(start=SeenWhen("2024-09-30"))
+    only_by = validate_self_referral(replace(FORM, see_by=date(2024, 4, 2)), now=START)
+    assert only_by.when_to_see == WhenToSee(end=SeenWhen("2024-04-02"))
+    assert validate_self_referral(FORM, now=START).when_to_see is None
+
+
+def test_dates_to_be_seen_cannot_be_past_or_beyond_six_months() -> None:
+    found = problems(replace(FORM, see_from=date(2024, 3, 31), see_by=date(2024, 10, 2)))
+    assert found["see_from"] == "The date you can be seen from must be today or later"
+    assert found["see_by"].startswith(
+        "The date you would like to be seen by must be within 6 months of today (by 2024-10-01)"
+    )
+    assert set(found) == {"see_from", "see_by"}
+    latest = validate_self_referral(replace(FORM, see_by=date(2024, 10, 1)), now=START)
+    assert latest.when_to_see == WhenToSee(end=SeenWhen("2024-10-01"))
+
+
+def test_seen_by_cannot_come_before_seen_from() -> None:
+    found = problems(replace(FORM, see_from=date(2024, 5, 10), see_by=date(2024, 5, 9)))
+    assert found == {
+        "see_by": "The date you would like to be seen by must be on or after the date you can "
+        "be seen from"
+    }
+    same_day = validate_self_referral(
+        replace(FORM, see_from=date(2024, 5, 10), see_by=date(2024, 5, 10)), now=START
+    )
+    assert same_day.when_to_see is not None
+    assert same_day.when_to_see.earliest is not None and same_day.when_to_see.latest is not None
+    assert same_day.when_to_see.latest.date() == same_day.when_to_see.earliest.date()

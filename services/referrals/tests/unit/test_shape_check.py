@@ -16,7 +16,7 @@ from referrals.fhir.service_request import to_service_request
 from referrals.fhir.shape import certainly_well_formed
 
 from .conftest import MakeReferral
-from .test_service_request_fhir import body
+from .fhir_bodies import body
 
 BAD_VALUES: list[Any] = [
     None,

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from cch_contracts.events import referrals as contract
 from cch_fhir.schema import schema_errors
 from referrals.adapters.referral_state import from_state, to_state
 from referrals.domain.amendments import revise
@@ -14,12 +15,15 @@ from referrals.domain.clock import FakeClock
 from referrals.domain.deduplication import link_or_create
 from referrals.domain.errors import InvalidReferral, ReferralClosed
 from referrals.domain.occurrence import SeenWhen, WhenToSee
-from referrals.domain.vocabulary import ReferralStatus
+from referrals.domain.references import practitioner
+from referrals.domain.triage import include
+from referrals.domain.vocabulary import NeedLevel, ReferralRoute, ReferralStatus
 from referrals.fhir.service_request import parse_service_request, to_service_request
+from referrals.service_layer.publishing import to_payload
 
-from .conftest import MakeReferral
+from .conftest import MakeReferral, MakeRequest
+from .fhir_bodies import NOW, body, key_for
 from .test_amendments import as_stored
-from .test_service_request_fhir import NOW, body, key_for
 
 
 def test_a_date_covers_the_whole_day_and_a_moment_only_itself() -> None:
@@ -95,3 +99,44 @@ def test_open_referral_takes_a_new_time_to_see_and_a_closed_one_refuses_it(
             at=clock.now(),
             by="ehr",
         )
+
+
+def test_received_and_accepted_events_say_when_to_see_the_patient(
+    referral_for: MakeReferral, request_for: MakeRequest, clock: FakeClock
+) -> None:
+    undated = referral_for()
+    [received] = [to_payload(e) for e in undated.pull_events()]
+    assert isinstance(received, contract.ReferralReceived)
+    assert (received.see_from, received.see_by) == (None, None)
+
+    window = WhenToSee(start=SeenWhen("2027-03-01"), end=SeenWhen("2027-03-14"))
+    linked = link_or_create(
+        request_for(route=ReferralRoute.AE_FIT, when_to_see=window),
+        existing=[undated],
+        referral_id="unused",
+        received_at=clock.now(),
+    )
+    [received] = [to_payload(e) for e in linked.referral.pull_events()]
+    assert isinstance(received, contract.ReferralReceived) and received.linked_to_open_referral
+    assert received.see_from == datetime(2027, 3, 1, tzinfo=UTC)
+    assert received.see_by == datetime(2027, 3, 14, 23, 59, 59, 999999, tzinfo=UTC)
+
+    include(
+        undated,
+        need_level=NeedLevel.SEVERE,
+        eligibility_criteria=["consent", "risk-tier-high"],
+        decided_by=practitioner("cm-1"),
+        clock=clock,
+    )
+    [accepted] = [to_payload(e) for e in undated.pull_events()]
+    assert isinstance(accepted, contract.ReferralAccepted)
+    assert (accepted.see_from, accepted.see_by) == (received.see_from, received.see_by)
+    wire = contract.ReferralAccepted.model_validate_json(accepted.model_dump_json())
+    assert wire.see_by == received.see_by
+
+
+def test_a_moment_to_see_is_both_ends_of_the_event_window(referral_for: MakeReferral) -> None:
+    referral = referral_for(when_to_see=WhenToSee(at=SeenWhen("2027-03-01T09:30:00+01:00")))
+    [received] = [to_payload(e) for e in referral.pull_events()]
+    assert isinstance(received, contract.ReferralReceived)
+    assert received.see_from == received.see_by == datetime(2027, 3, 1, 8, 30, tzinfo=UTC)

@@ -49,7 +49,14 @@ class CrisisLocation(BaseModel):
 
 @event("cch.referral.received.v1", topic=Topic.REFERRALS, producer=_P)
 class ReferralReceived(EventPayload):
-    """A referral arrived by any route (or was linked to an open one)."""
+    """A referral arrived by any route (or was linked to an open one).
+
+    `see_from` / `see_by` say when the referrer wants the patient seen (FHIR
+    ServiceRequest.occurrence[x] of the referral, after any linking): the first and last instant
+    of the window, in UTC. A date the referrer gave covers the whole day (from 00:00 to the last
+    microsecond of that day, UTC); one moment gives the same instant in both. Either is None when
+    the window is open at that end; both None when the referrer said nothing (triage as usual).
+    """
 
     referral_id: str
     patient_key: str
@@ -62,11 +69,22 @@ class ReferralReceived(EventPayload):
     received_at: datetime
     linked_to_open_referral: bool = False
     reasons: list[CodedReason] = Field(default_factory=list)
+    see_from: datetime | None = Field(
+        default=None, description="Earliest instant to see the patient (None: no earliest)"
+    )
+    see_by: datetime | None = Field(
+        default=None, description="Latest instant to see the patient (None: no deadline)"
+    )
 
 
 @event("cch.referral.accepted.v1", topic=Topic.REFERRALS, producer=_P)
 class ReferralAccepted(EventPayload):
-    """The MDT included the patient in case management at a need level."""
+    """The MDT included the patient in case management at a need level.
+
+    `see_from` / `see_by`: when the referrer wanted the patient seen, as on
+    referral.received.v1 (the referral's window when the MDT decided, corrections included), so
+    caseload can plan the first visit or order its waiting list by it. None when not given.
+    """
 
     referral_id: str
     patient_key: str
@@ -79,6 +97,12 @@ class ReferralAccepted(EventPayload):
     eligibility_criteria: list[str] = Field(default_factory=list)
     decided_by: str
     decided_at: datetime
+    see_from: datetime | None = Field(
+        default=None, description="Earliest instant to see the patient (None: no earliest)"
+    )
+    see_by: datetime | None = Field(
+        default=None, description="Latest instant to see the patient (None: no deadline)"
+    )
 
 
 @event("cch.referral.excluded.v1", topic=Topic.REFERRALS, producer=_P)

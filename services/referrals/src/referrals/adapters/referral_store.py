@@ -11,8 +11,8 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from referrals.adapters.access_log import INSERT_ACCESS
-from referrals.adapters.referral_opening import OPENING
-from referrals.adapters.referral_state import from_state, to_state
+from referrals.adapters.referral_opening import OPENING, referral_row
+from referrals.adapters.referral_state import from_state
 from referrals.adapters.referral_tables import (
     case_managed_patient,
     exclusion_note,
@@ -200,7 +200,7 @@ class ReferralStore:
     ) -> dict[str, Any]:
         """Insert or update the current row, add the version row, identifiers and decisions."""
         resource = render(item)
-        params = _row(item, resource)
+        params = referral_row(item, resource)
         await self.session.execute(_INSERT_REFERRAL if created else _UPDATE_REFERRAL, params)
         await self.session.execute(
             _INSERT_VERSION,
@@ -255,7 +255,7 @@ class ReferralStore:
         links). Raises IdentifierConflict when another patient's arrival took the identifier in
         the same instant."""
         resource = render(item)
-        params = _row(item, resource)
+        params = referral_row(item, resource)
         ident = item.identifiers[0] if item.identifiers else None
         if ident is not None:
             params |= {"i_system": ident.system, "i_value": ident.value}
@@ -308,34 +308,6 @@ class ReferralStore:
         await self.session.execute(
             sa.delete(case_managed_patient).where(case_managed_patient.c.patient_key == patient_key)
         )
-
-
-def _row(item: Referral, resource: dict[str, Any]) -> dict[str, Any]:
-    """The referral row's bind parameters (v_<column>, rid)."""
-    assert item.last_updated is not None
-    values = {
-        "patient_key": item.patient.patient_key,
-        "nhs_number": item.patient.nhs_number,
-        "programme": item.programme,
-        "status": item.status.value,
-        "priority": item.priority.value,
-        "route": item.route.value,
-        "routes": [r.value for r in item.routes],
-        "practice_code": item.practice_code,
-        "locality": item.locality.value if item.locality else None,
-        "tier": item.tier.value if item.tier else None,
-        "requester": item.requester.text,
-        "authored_on": item.authored_on,
-        "received_at": item.received_at,
-        "last_updated": item.last_updated,
-        "first_decided_at": item.first_decided_at,
-        "version": item.version,
-        "state": to_state(item),
-        "resource": resource,
-        "see_from": item.when_to_see.earliest if item.when_to_see else None,
-        "see_by": item.when_to_see.latest if item.when_to_see else None,
-    }
-    return {f"v_{k}": v for k, v in values.items()} | {"rid": item.referral_id}
 
 
 def is_open_status(status: str) -> bool:

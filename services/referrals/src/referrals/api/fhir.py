@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import Response
 
 from cch_auth import Interaction, Principal
+from cch_auth.errors import forbidden
 from cch_contracts import patient_key
 from cch_fhir.bundle import history, paging, public_base
 from cch_fhir.capability import capability_statement
@@ -16,22 +17,23 @@ from cch_fhir.errors import FhirError, not_found
 from cch_fhir.http import FhirResponse, expect_type, read_resource
 from cch_fhir.versioning import parse_if_match, version_headers
 from cch_messaging import MessagingUnitOfWork
-from cch_servicekit import RuntimeDep
+from cch_servicekit import PrincipalDep, RuntimeDep
+from cch_servicekit.direct_route import DirectRoute
 from referrals.adapters.referral_search import build_query
 from referrals.adapters.referral_store import ReferralStore
 from referrals.adapters.referral_tables import referral
-from referrals.api.deps import ClockDep, accessor, audit, fhir_scope
+from referrals.api.deps import ClockDep, accessor, audit, clock_of, fhir_scope
 from referrals.domain.amendments import Amendment
 from referrals.domain.deduplication import ArrivalOutcome
+from referrals.domain.referral_requests import ReferralRequest
 from referrals.domain.vocabulary import ROUTE_SYSTEM, ReferralRoute
 from referrals.fhir.service_request import ParsedServiceRequest, parse_service_request
 from referrals.fhir.service_request_json import opening_note, rendered_notes
-from referrals.service_layer.referrals import receive, update_referral
+from referrals.service_layer.referrals import Received, receive, receive_alone, update_referral
 
 router = APIRouter(prefix="/fhir", tags=["fhir"])
 RTYPE = "ServiceRequest"
 IfMatch = Annotated[str | None, Header(alias="If-Match")]
-IfNoneExist = Annotated[str | None, Header(alias="If-None-Exist")]
 
 
 def _principal(interaction: Interaction) -> Any:
@@ -155,19 +157,28 @@ async def _conditional(uow: MessagingUnitOfWork, query: str) -> list[dict[str, A
     return list(rows.scalars())
 
 
-@router.post("/ServiceRequest", summary="Create (If-None-Exist for conditional create)")
-async def create(
-    request: Request,
-    runtime: RuntimeDep,
-    clock: ClockDep,
-    principal: Annotated[Principal, _principal(Interaction.CREATE)],
-    if_none_exist: IfNoneExist = None,
-) -> Response:
+async def create(request: Request, runtime: RuntimeDep, principal: PrincipalDep) -> Response:
+    """Create, or with If-None-Exist a conditional create (200 with the match, 412 when more
+    than one matches). Served by DirectRoute: no per-request dependency solving. The usual
+    arrival, and a resend guard on the referral's own identifier, is one statement committed
+    on its own (receive_alone); anything else links under the patient's lock."""
+    if not (principal.permits(RTYPE, Interaction.CREATE) or principal.has_role()):
+        raise forbidden(f"scope for {RTYPE}.create is required")
+    clock = clock_of(runtime)
     body = await read_resource(request)
     expect_type(body, RTYPE)
     parsed = parse_service_request(body, now=clock.now(), patient_key_for=patient_key)
     if parsed.request is None:
         return _outcome(parsed)
+    if_none_exist = request.headers.get("if-none-exist")
+    arrival = accessor(principal, detail_prefix="arrival")
+    alone = not if_none_exist or _guards_own_identifier(if_none_exist, parsed.request)
+    if alone:
+        received = await receive_alone(
+            runtime.engine, parsed.request, clock=clock, accessor=arrival
+        )
+        if received is not None:
+            return _received(request, received)
     async with runtime.uow() as uow:
         if if_none_exist:
             matches = await _conditional(uow, if_none_exist)
@@ -190,9 +201,42 @@ async def create(
             parsed.request,
             clock=clock,
             actor=principal.actor,
-            accessor=accessor(principal, detail_prefix="arrival"),
+            accessor=arrival,
+            first_tried=alone,
         )
         await uow.commit()
+    return _received(request, received)
+
+
+router.add_api_route(
+    "/ServiceRequest",
+    create,
+    methods=["POST"],
+    summary="Create (If-None-Exist for conditional create)",
+    route_class_override=DirectRoute,
+    openapi_extra={
+        "parameters": [
+            {
+                "name": "If-None-Exist",
+                "in": "header",
+                "required": False,
+                "schema": {"type": "string"},
+                "description": "conditional create: search parameters (identifier=system|value)",
+            }
+        ]
+    },
+)
+
+
+def _guards_own_identifier(if_none_exist: str, request: ReferralRequest) -> bool:
+    """If-None-Exist asks for exactly the referral's own referrer identifier: the one-statement
+    arrival already writes nothing when a referral holds it."""
+    ident = request.referrer_identifier
+    params = parse_qsl(if_none_exist.lstrip("?"), keep_blank_values=True)
+    return ident is not None and params == [("identifier", f"{ident.system}|{ident.value}")]
+
+
+def _received(request: Request, received: Received) -> Response:
     status = 201 if received.outcome is ArrivalOutcome.CREATED else 200
     return FhirResponse(
         received.resource, status_code=status, headers=_headers(request, received.resource)

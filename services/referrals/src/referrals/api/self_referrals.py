@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from cch_contracts import patient_key
 from cch_servicekit import PrincipalDep, RuntimeDep
 from referrals.api.deps import ClockDep, accessor
+from referrals.api.triage import when_to_see_json
 from referrals.domain.deduplication import ArrivalOutcome
 from referrals.domain.errors import FieldProblem, InvalidSelfReferral
 from referrals.domain.self_referral import SelfReferralForm, validate_self_referral
@@ -37,15 +38,41 @@ class SelfReferralBody(BaseModel):
     submission_id: str | None = Field(
         default=None, max_length=100, description="The form's own id: a resend returns the same"
     )
+    see_from: str | None = Field(
+        default=None,
+        max_length=40,
+        examples=["2027-03-01"],
+        description="The first day the patient can be seen (today to six months ahead)",
+    )
+    see_by: str | None = Field(
+        default=None,
+        max_length=40,
+        examples=["2027-03-14"],
+        description="The day by which the patient would like to be seen (on or after see_from)",
+    )
 
 
-def _birth_date(text: str | None) -> tuple[date | None, FieldProblem | None]:
-    if text is None or not text.strip():
-        return None, None
-    try:
-        return date.fromisoformat(text.strip()), None
-    except ValueError:
-        return None, FieldProblem("birth_date", "Enter your date of birth as YYYY-MM-DD")
+_DATE_LABELS = {
+    "birth_date": "your date of birth as YYYY-MM-DD, like 1948-03-14",
+    "see_from": "the date you can be seen from as YYYY-MM-DD, like 2027-03-01",
+    "see_by": "the date you would like to be seen by as YYYY-MM-DD, like 2027-03-14",
+}
+
+
+def _dates(body: SelfReferralBody) -> tuple[dict[str, date | None], list[FieldProblem]]:
+    """The form's dates (YYYY-MM-DD), and a plain-words problem for each one not a date."""
+    found: dict[str, date | None] = {}
+    problems: list[FieldProblem] = []
+    for field, label in _DATE_LABELS.items():
+        text = getattr(body, field)
+        found[field] = None
+        if text is None or not text.strip():
+            continue
+        try:
+            found[field] = date.fromisoformat(text.strip())
+        except ValueError:
+            problems.append(FieldProblem(field, f"Enter {label}"))
+    return found, problems
 
 
 def _patient_key(nhs_number: str | None, submission_id: str | None) -> str:
@@ -66,11 +93,11 @@ async def self_refer(
     clock: ClockDep,
     principal: PrincipalDep,
 ) -> dict[str, Any]:
-    birth_date, date_problem = _birth_date(body.birth_date)
+    dates, date_problems = _dates(body)
     form = SelfReferralForm(
         given_name=body.given_name,
         family_name=body.family_name,
-        birth_date=birth_date,
+        birth_date=dates["birth_date"],
         postcode=body.postcode,
         reason=body.reason,
         consent=body.consent,
@@ -79,16 +106,17 @@ async def self_refer(
         email=body.email,
         practice_code=body.practice_code,
         submission_id=body.submission_id,
+        see_from=dates["see_from"],
+        see_by=dates["see_by"],
     )
+    unreadable = {p.field for p in date_problems}
     try:
         checked = validate_self_referral(form, now=clock.now())
     except InvalidSelfReferral as error:
-        problems = list(error.problems)
-        if date_problem:
-            problems = [p for p in problems if p.field != "birth_date"] + [date_problem]
-        raise InvalidSelfReferral(problems) from None
-    if date_problem:
-        raise InvalidSelfReferral([date_problem])
+        problems = [p for p in error.problems if p.field not in unreadable]
+        raise InvalidSelfReferral(problems + date_problems) from None
+    if date_problems:
+        raise InvalidSelfReferral(date_problems)
     key = _patient_key(checked.nhs_number, checked.submission_id)
     request = checked.request(patient_key=key, patient_id=key)
     async with runtime.uow() as uow:
@@ -109,4 +137,5 @@ async def self_refer(
         "status": received.referral.status.value,
         "routes": [r.value for r in received.referral.routes],
         "received_at": received.referral.received_at.isoformat(),
+        "when_to_see": when_to_see_json(received.referral.when_to_see),
     }

@@ -3,6 +3,7 @@
 from datetime import date
 from typing import Annotated, Any, Literal
 
+import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -13,10 +14,11 @@ from referrals.adapters.referral_store import ReferralStore
 from referrals.adapters.referral_tables import referral as referral_table
 from referrals.api.deps import TRIAGE_ROLES, ClockDep, audit
 from referrals.domain.decisions import ExclusionReason
+from referrals.domain.occurrence import WhenToSee
 from referrals.domain.references import DECIDER_KINDS, Reference, practitioner
 from referrals.domain.referrals import Referral
 from referrals.domain.vocabulary import Locality, MostPressingNeed, NeedLevel, ReferralStatus
-from referrals.domain.worklist import worklist
+from referrals.domain.worklist import WorklistOrder, due_at, end_of_day, worklist
 from referrals.service_layer.referrals import (
     Exclusion,
     Inclusion,
@@ -90,8 +92,22 @@ def _replacement(then: Include | Exclude | None) -> Replacement | None:
     return None
 
 
+def when_to_see_json(when: WhenToSee | None) -> dict[str, str | None] | None:
+    """As the referrer wrote it (one moment `at`, or a window `start`/`end`) with its instants."""
+    if when is None:
+        return None
+    return {
+        "at": when.at.text if when.at else None,
+        "start": when.start.text if when.start else None,
+        "end": when.end.text if when.end else None,
+        "see_from": when.earliest.isoformat() if when.earliest else None,
+        "see_by": when.latest.isoformat() if when.latest else None,
+    }
+
+
 def summary(r: Referral) -> dict[str, Any]:
     """The referral as the MDT and reports see it (JSON, no demographics)."""
+    due = due_at(r)
     return {
         "id": r.referral_id,
         "patient_key": r.patient.patient_key,
@@ -106,6 +122,8 @@ def summary(r: Referral) -> dict[str, Any]:
         "tier": r.tier.value if r.tier else None,
         "requester": r.requester.text,
         "received_at": r.received_at.isoformat(),
+        "when_to_see": when_to_see_json(r.when_to_see),
+        "due_at": due.isoformat() if due else None,
         "version": r.version,
         "reasons": [{"system": x.system, "code": x.code, "display": x.display} for x in r.reasons],
         "crisis": {"postcode": r.crisis.postcode, "reason": r.crisis.reason} if r.crisis else None,
@@ -136,6 +154,14 @@ async def triage_worklist(
     principal: Triager,
     practice: Annotated[list[str] | None, Query(description="ODS code; repeat or comma")] = None,
     locality: Locality | None = None,
+    sort: Annotated[
+        WorklistOrder,
+        Query(description="priority: urgent, tier, oldest; when-to-see: urgent, soonest due"),
+    ] = WorklistOrder.PRIORITY,
+    due_by: Annotated[
+        date | None,
+        Query(description="Only referrals due to be seen by the end of this day (YYYY-MM-DD)"),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 200,
 ) -> dict[str, Any]:
     codes = sorted({c.strip().upper() for p in practice or [] for c in p.split(",") if c.strip()})
@@ -144,9 +170,14 @@ async def triage_worklist(
         conditions.append(referral_table.c.practice_code.in_(codes))
     if locality:
         conditions.append(referral_table.c.locality == locality.value)
+    if due_by:
+        due = sa.func.coalesce(referral_table.c.see_by, referral_table.c.see_from)
+        conditions.append(due <= end_of_day(due_by))
     async with runtime.uow() as uow:
         found = await ReferralStore(uow.session).referrals_where(*conditions)
-        ordered = worklist(found, practice_codes=codes or None, locality=locality)[:limit]
+        ordered = worklist(
+            found, practice_codes=codes or None, locality=locality, order=sort, due_by=due_by
+        )[:limit]
         await audit(
             uow.session,
             principal,
@@ -154,12 +185,17 @@ async def triage_worklist(
             resource_id=None,
             patient_key=None,
             resource_type="Referral",
-            detail=f"worklist practices={','.join(codes) or 'all'} {len(ordered)} listed",
+            detail=(
+                f"worklist practices={','.join(codes) or 'all'} sort={sort.value} "
+                f"due_by={due_by.isoformat() if due_by else '-'} {len(ordered)} listed"
+            ),
         )
         await uow.commit()
     return {
         "practices": codes,
         "locality": locality.value if locality else None,
+        "sort": sort.value,
+        "due_by": due_by.isoformat() if due_by else None,
         "total": len(ordered),
         "referrals": [summary(r) for r in ordered],
     }

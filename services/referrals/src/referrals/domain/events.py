@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from referrals.domain.decisions import DecisionKind
+from referrals.domain.occurrence import WhenToSee
 from referrals.domain.patients import PatientIdentity
 from referrals.domain.reasons import CodedReason
 from referrals.domain.vocabulary import (
@@ -32,6 +33,7 @@ class ReferralReceived:
     received_at: datetime
     linked_to_open_referral: bool
     reasons: tuple[CodedReason, ...]
+    when_to_see: WhenToSee | None = None  # the referral's, after any linking
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -60,6 +62,7 @@ class ReferralAccepted:
     eligibility_criteria: tuple[str, ...]
     decided_by: str
     decided_at: datetime
+    when_to_see: WhenToSee | None = None  # caseload can plan the first visit by it
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -3,7 +3,9 @@
 Self-referral is routine only: the form tells a patient in crisis to call NHS 111 or 999, so it
 never starts a rapid-response clock on its own. The programme is for adults (18+); the NHS
 number is optional (many patients do not know it) but checked when given, so a typo never
-attaches the referral to someone else.
+attaches the referral to someone else. A patient may say from when they can be seen (away until,
+in hospital until) and by when they would like to be: whole days from today up to six months
+ahead, becoming the referral's window to see them (ServiceRequest.occurrencePeriod).
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from referrals.domain.errors import FieldProblem, InvalidSelfReferral
+from referrals.domain.exclusions import add_months
 from referrals.domain.nhs_number import is_valid_nhs_number
+from referrals.domain.occurrence import SeenWhen, WhenToSee
 from referrals.domain.patients import PatientIdentity, SubmittedDemographics
 from referrals.domain.postcodes import is_uk_postcode, normalise_postcode
 from referrals.domain.references import Reference, ReferenceKind
@@ -30,6 +34,8 @@ NAME_MAX_LENGTH = 100
 REASON_MIN_LENGTH = 10
 REASON_MAX_LENGTH = 1000
 EMAIL_MAX_LENGTH = 254
+# Further ahead than this the patient's needs will have changed: they refer themselves nearer then.
+SEE_WITHIN_MONTHS = 6
 
 _NAME_PUNCTUATION = frozenset(" -'.\u2019")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$")
@@ -52,6 +58,8 @@ class SelfReferralForm:
     email: str | None = None
     practice_code: str | None = None
     submission_id: str | None = None
+    see_from: date | None = None
+    see_by: date | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -64,6 +72,7 @@ class SelfReferral:
     practice_code: str | None
     submission_id: str | None
     submitted_at: datetime
+    when_to_see: WhenToSee | None = None
 
     def request(
         self, *, patient_key: str, patient_id: str, locality: Locality | None = None
@@ -83,6 +92,7 @@ class SelfReferral:
             ),
             demographics=self.demographics,
             note=self.reason,
+            when_to_see=self.when_to_see,
         )
 
     def to_referral(
@@ -139,6 +149,7 @@ def validate_self_referral(form: SelfReferralForm, *, now: datetime) -> SelfRefe
     practice = (form.practice_code or "").strip().upper() or None
     if practice is not None and not re.fullmatch(r"[A-Z]\d{5}", practice):
         problem("practice_code", "A GP practice code is a letter and five digits, like M82001")
+    when_to_see = _when_to_see(form.see_from, form.see_by, today, problem)
     if problems or form.birth_date is None:
         raise InvalidSelfReferral(problems)
     return SelfReferral(
@@ -155,6 +166,7 @@ def validate_self_referral(form: SelfReferralForm, *, now: datetime) -> SelfRefe
         practice_code=practice,
         submission_id=(form.submission_id or "").strip() or None,
         submitted_at=now,
+        when_to_see=when_to_see,
     )
 
 
@@ -162,6 +174,43 @@ def age_on(birth_date: date, day: date) -> int:
     """Completed years (29 February birthdays count from 1 March in other years)."""
     had_birthday = (day.month, day.day) >= (birth_date.month, birth_date.day)
     return day.year - birth_date.year - (0 if had_birthday else 1)
+
+
+def _when_to_see(
+    see_from: date | None, see_by: date | None, today: date, problem: _Problem
+) -> WhenToSee | None:
+    latest = add_months(today, SEE_WITHIN_MONTHS)
+    ok = True
+    for field, day, label in (
+        ("see_from", see_from, "The date you can be seen from"),
+        ("see_by", see_by, "The date you would like to be seen by"),
+    ):
+        if day is None:
+            continue
+        if day < today:
+            problem(field, f"{label} must be today or later")
+            ok = False
+        elif day > latest:
+            problem(
+                field,
+                f"{label} must be within {SEE_WITHIN_MONTHS} months of today "
+                f"(by {latest.isoformat()}); if you need help later than that, refer yourself "
+                "nearer the time",
+            )
+            ok = False
+    if ok and see_from is not None and see_by is not None and see_by < see_from:
+        problem(
+            "see_by",
+            "The date you would like to be seen by must be on or after the date you can be "
+            "seen from",
+        )
+        ok = False
+    if not ok or (see_from is None and see_by is None):
+        return None
+    return WhenToSee(
+        start=SeenWhen(see_from.isoformat()) if see_from else None,
+        end=SeenWhen(see_by.isoformat()) if see_by else None,
+    )
 
 
 def normalise_uk_phone(value: str) -> str | None:

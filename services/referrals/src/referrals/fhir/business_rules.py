@@ -2,26 +2,25 @@
 
 Each method reads one element, records every rule it breaks as a 422 issue naming the element
 (FHIRPath), and returns the domain value or None; the caller decides when enough is known.
+Who (subject, requester) is read by subject_rules.py, the extensions by extension_rules.py,
+occurrence[x] by occurrence_rules.py.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
-from typing import Any, TypeVar
+from typing import Any
 
+from cch_fhir.errors import IssueCode
 from referrals.domain.crisis import CrisisDetails
-from referrals.domain.errors import DomainError
-from referrals.domain.nhs_number import NHS_NUMBER_SYSTEM, is_valid_nhs_number
 from referrals.domain.occurrence import WhenToSee
 from referrals.domain.patients import PatientIdentity
 from referrals.domain.reasons import REASON_SYSTEMS, CodedReason, is_valid_icd10, is_valid_sctid
-from referrals.domain.references import REQUESTER_KINDS, Reference, ReferenceKind
+from referrals.domain.references import Reference
 from referrals.domain.referral_requests import ALLOWED_CLOCK_SKEW, ReferrerIdentifier
 from referrals.domain.vocabulary import (
     ICD_10,
-    PATIENT_KEY_SYSTEM,
     ROUTE_SYSTEM,
     SNOMED_CT,
     Locality,
@@ -30,19 +29,16 @@ from referrals.domain.vocabulary import (
     ReferralStatus,
     Tier,
 )
-from referrals.fhir import extensions as ext
-from referrals.fhir.issues import IssueCode, ValidationIssue
+from referrals.fhir.extension_rules import ExtensionRules
+from referrals.fhir.issues import ValidationIssue
 from referrals.fhir.issues import rule_broken as broken
 from referrals.fhir.occurrence_rules import read_when_to_see
+from referrals.fhir.subject_rules import PatientKeyFor, PatientResolver, SubjectRules
 
 Json = dict[str, Any]
-PatientResolver = Callable[[str], PatientIdentity | None]
-PatientKeyFor = Callable[[str], str]
 
 CREATE_STATUSES = frozenset({ReferralStatus.DRAFT, ReferralStatus.ACTIVE})
 ACCEPTED_INTENTS = frozenset({"proposal", "plan", "order", "original-order"})
-_Coded = TypeVar("_Coded", Locality, Tier)
-_ODS_CODE = re.compile(r"^[A-Z0-9]{3,10}$")
 _FHIR_PRIORITIES = frozenset({"routine", "urgent", "asap", "stat"})
 
 
@@ -59,11 +55,16 @@ class ServiceRequestRules:
         stored_patient: PatientIdentity | None = None,
     ) -> None:
         self.body = body
-        self.stored_patient = stored_patient
         self.now = now.astimezone(UTC)
-        self.patient_key_for = patient_key_for
-        self.resolve = resolve
         self.issues: list[ValidationIssue] = []
+        self.who = SubjectRules(
+            body,
+            self.fail,
+            patient_key_for=patient_key_for,
+            resolve=resolve,
+            stored_patient=stored_patient,
+        )
+        self.extensions = ExtensionRules(body, self.fail)
 
     @property
     def errors(self) -> list[ValidationIssue]:
@@ -147,104 +148,10 @@ class ServiceRequestRules:
 
     # --- who -----------------------------------------------------------------------------
     def subject(self) -> PatientIdentity | None:
-        subject: Json = self.body.get("subject") or {}
-        if subject.get("type") not in (None, "Patient"):
-            self.fail(IssueCode.VALUE, "ServiceRequest.subject.type", "The subject is a Patient")
-            return None
-        identifier = subject.get("identifier")
-        if identifier is not None:
-            return self._patient_by_identifier(identifier, "ServiceRequest.subject.identifier")
-        reference = subject.get("reference")
-        if not isinstance(reference, str):
-            self.fail(
-                IssueCode.REQUIRED,
-                "ServiceRequest.subject",
-                f"Name the patient by NHS number identifier ({NHS_NUMBER_SYSTEM}) "
-                "or a Patient reference",
-            )
-            return None
-        if reference.startswith("#"):
-            return self._contained_patient(reference[1:])
-        kind, _, ident = reference.partition("/")
-        if kind != "Patient" or not ident or "/" in ident:
-            self.fail(
-                IssueCode.VALUE,
-                "ServiceRequest.subject.reference",
-                f"{reference!r} is not a Patient reference (Patient/<id>)",
-            )
-            return None
-        resolved = self.resolve(ident) if self.resolve else None
-        if resolved is None:
-            self.fail(
-                IssueCode.NOT_FOUND,
-                "ServiceRequest.subject.reference",
-                f"{reference} is not known here: identify the patient by NHS number",
-            )
-        return resolved
-
-    def _patient_by_identifier(self, identifier: Json, expression: str) -> PatientIdentity | None:
-        system, value = identifier.get("system"), identifier.get("value")
-        if system == NHS_NUMBER_SYSTEM:
-            if not isinstance(value, str) or not is_valid_nhs_number(value):
-                self.fail(
-                    IssueCode.VALUE,
-                    f"{expression}.value",
-                    f"{value!r} is not a valid NHS number (10 digits, Modulus 11 check digit)",
-                )
-                return None
-            return PatientIdentity(self.patient_key_for(value), value)
-        if system == PATIENT_KEY_SYSTEM and isinstance(value, str) and value.strip():
-            return PatientIdentity(value.strip())
-        self.fail(
-            IssueCode.VALUE,
-            f"{expression}.system",
-            f"A patient identifier must be an NHS number ({NHS_NUMBER_SYSTEM}), not {system!r}",
-        )
-        return None
-
-    def _contained_patient(self, local_id: str) -> PatientIdentity | None:
-        for i, resource in enumerate(self.body.get("contained") or []):
-            if resource.get("resourceType") == "Patient" and resource.get("id") == local_id:
-                for j, identifier in enumerate(resource.get("identifier") or []):
-                    if identifier.get("system") == NHS_NUMBER_SYSTEM:
-                        return self._patient_by_identifier(
-                            identifier, f"ServiceRequest.contained[{i}].identifier[{j}]"
-                        )
-                if self.stored_patient is not None and self.stored_patient.nhs_number is None:
-                    # an update of a self-referral made without an NHS number: the referral's
-                    # logical id already names the patient (who cannot change)
-                    return self.stored_patient
-                self.fail(
-                    IssueCode.REQUIRED,
-                    f"ServiceRequest.contained[{i}].identifier",
-                    "The contained Patient needs an NHS number identifier",
-                )
-                return None
-        self.fail(
-            IssueCode.NOT_FOUND,
-            "ServiceRequest.subject.reference",
-            f"No contained Patient with id {local_id!r}",
-        )
-        return None
+        return self.who.subject()
 
     def requester(self, route: ReferralRoute | None) -> Reference | None:
-        requester: Json | None = self.body.get("requester")
-        allowed = REQUESTER_KINDS | (
-            {ReferenceKind.PATIENT} if route is ReferralRoute.SELF else set()
-        )
-        names = ", ".join(sorted(k.value for k in allowed))
-        if not requester or not isinstance(requester.get("reference"), str):
-            self.fail(
-                IssueCode.REQUIRED,
-                "ServiceRequest.requester.reference",
-                f"Say who referred: a reference to a {names}",
-            )
-            return None
-        try:
-            return Reference.parse(requester["reference"], allowed=frozenset(allowed))
-        except DomainError as error:
-            self.fail(IssueCode.VALUE, "ServiceRequest.requester.reference", error.message)
-            return None
+        return self.who.requester(route)
 
     # --- what and when -------------------------------------------------------------------
     def reasons(self) -> list[CodedReason]:
@@ -325,60 +232,20 @@ class ServiceRequestRules:
             )
         return None
 
+    # --- extensions ----------------------------------------------------------------------
     def crisis(self, priority: Priority | None) -> CrisisDetails | None:
-        extension = self._extension(ext.CRISIS)
-        expression = ext.where(ext.CRISIS)
-        if priority is not Priority.URGENT:
-            if extension is not None:
-                self.fail(
-                    IssueCode.BUSINESS_RULE, expression, "Crisis details need priority urgent"
-                )
-            return None
-        if extension is None:
-            self.fail(
-                IssueCode.REQUIRED,
-                expression,
-                "An urgent referral needs crisis details: the postcode where the patient is and "
-                "what is happening",
-            )
-            return None
-        parts = {e.get("url"): e.get("valueString") for e in extension.get("extension") or []}
-        try:
-            return CrisisDetails(
-                str(parts.get(ext.CRISIS_POSTCODE) or ""), str(parts.get(ext.CRISIS_REASON) or "")
-            )
-        except DomainError as error:
-            self.fail(IssueCode.VALUE, expression, error.message)
-            return None
+        return self.extensions.crisis(priority)
 
     def practice(self) -> str | None:
-        extension = self._extension(ext.GP_PRACTICE)
-        value = ((extension or {}).get("valueIdentifier") or {}).get("value")
-        if not value:
-            return None
-        code = str(value).strip().upper()
-        if not _ODS_CODE.match(code):
-            self.fail(IssueCode.VALUE, ext.where(ext.GP_PRACTICE), f"{value!r} is not an ODS code")
-            return None
-        return code
+        return self.extensions.practice()
 
     def locality(self) -> Locality | None:
-        return self._coded(ext.LOCALITY, Locality)
+        return self.extensions.locality()
 
     def tier(self) -> Tier | None:
-        return self._coded(ext.RISK_TIER, Tier)
+        return self.extensions.tier()
 
-    def _coded(self, url: str, enum: type[_Coded]) -> _Coded | None:
-        value = (self._extension(url) or {}).get("valueCode")
-        if value is None:
-            return None
-        try:
-            return enum(value)
-        except ValueError:
-            known = ", ".join(m.value for m in enum)
-            self.fail(IssueCode.CODE_INVALID, ext.where(url), f"{value!r}: use {known}")
-            return None
-
+    # --- the rest ------------------------------------------------------------------------
     def notes(self) -> Iterator[str]:
         for note in self.body.get("note") or []:
             if note.get("text"):
@@ -397,12 +264,6 @@ class ServiceRequestRules:
                 "ServiceRequest.doNotPerform",
                 "A referral asking not to perform case management cannot be taken",
             )
-
-    def _extension(self, url: str) -> Json | None:
-        for extension in self.body.get("extension") or []:
-            if extension.get("url") == url:
-                return dict(extension)
-        return None
 
 
 def _instant(value: str) -> datetime | None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from cch_fhir.errors import IssueCode
 from referrals.domain.errors import DomainError
 from referrals.domain.occurrence import SeenWhen, WhenToSee
-from referrals.fhir.issues import IssueCode
 
 Fail = Callable[[IssueCode, str, str], None]
 
@@ -40,6 +40,7 @@ def read_when_to_see(body: dict[str, Any], fail: Fail) -> WhenToSee | None:
     if at is not None:
         moment = bound(at, "ServiceRequest.occurrenceDateTime")
         return WhenToSee(at=moment) if moment else None
+    period = period or {}
     start = bound(period.get("start"), "ServiceRequest.occurrencePeriod.start")
     end = bound(period.get("end"), "ServiceRequest.occurrencePeriod.end")
     if problems:

@@ -18,16 +18,18 @@ from typing import Any
 from fhir.resources.R4B.servicerequest import ServiceRequest
 from pydantic import ValidationError
 
+from cch_fhir.errors import IssueCode
 from referrals.domain.errors import DomainError
 from referrals.domain.patients import PatientIdentity
 from referrals.domain.referral_requests import ReferralRequest
 from referrals.domain.vocabulary import ReferralStatus
-from referrals.fhir.business_rules import PatientKeyFor, PatientResolver, ServiceRequestRules
-from referrals.fhir.issues import IssueCode, ValidationIssue, http_status_of, malformed
+from referrals.fhir.business_rules import ServiceRequestRules
+from referrals.fhir.issues import ValidationIssue, http_status_of, malformed
 from referrals.fhir.issues import operation_outcome as outcome_json
 from referrals.fhir.issues import rule_broken as broken
 from referrals.fhir.service_request_json import to_service_request
 from referrals.fhir.shape import certainly_well_formed
+from referrals.fhir.subject_rules import PatientKeyFor, PatientResolver
 
 __all__ = [
     "ParsedServiceRequest",

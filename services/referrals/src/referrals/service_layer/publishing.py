@@ -1,17 +1,27 @@
 """Domain events out through the outbox, as the shared contract payloads (keys never carry PII)."""
 
+from datetime import datetime
+
 from cch_contracts import EventPayload
 from cch_contracts.events import referrals as contract
 from cch_contracts.vocabulary import Locality, NeedLevel, Priority, ReferralRoute, Tier
 from cch_messaging import MessagingUnitOfWork
 from referrals.domain import events as domain
 from referrals.domain.decisions import DecisionKind
+from referrals.domain.occurrence import WhenToSee
 from referrals.domain.reasons import CodedReason
 from referrals.domain.referrals import Referral
 
 
 def _reasons(reasons: tuple[CodedReason, ...]) -> list[contract.CodedReason]:
     return [contract.CodedReason(system=r.system, code=r.code, display=r.display) for r in reasons]
+
+
+def _window(when: WhenToSee | None) -> dict[str, datetime | None]:
+    """When to see the patient as the contracts carry it (see_from / see_by, UTC)."""
+    if when is None:
+        return {"see_from": None, "see_by": None}
+    return {"see_from": when.earliest, "see_by": when.latest}
 
 
 def to_payload(event: domain.DomainEvent) -> EventPayload | None:
@@ -30,6 +40,7 @@ def to_payload(event: domain.DomainEvent) -> EventPayload | None:
                 received_at=event.received_at,
                 linked_to_open_referral=event.linked_to_open_referral,
                 reasons=_reasons(event.reasons),
+                **_window(event.when_to_see),
             )
         case domain.ReferralUrgent():
             return contract.ReferralUrgent(
@@ -56,6 +67,7 @@ def to_payload(event: domain.DomainEvent) -> EventPayload | None:
                 eligibility_criteria=list(event.eligibility_criteria),
                 decided_by=event.decided_by,
                 decided_at=event.decided_at,
+                **_window(event.when_to_see),
             )
         case domain.ReferralExcluded():
             return contract.ReferralExcluded(
@@ -100,13 +112,15 @@ def _outcome(kind: DecisionKind | None) -> contract.TriageOutcome | None:
     return contract.TriageOutcome(kind.value)
 
 
+def pending_payloads(referral: Referral) -> list[EventPayload]:
+    """The contract payloads of the referral's collected events (pulled: each is sent once)."""
+    return [p for p in map(to_payload, referral.pull_events()) if p is not None]
+
+
 def publish_pending(uow: MessagingUnitOfWork, referral: Referral) -> list[str]:
     """Queue the referral's collected events in the UoW's outbox; returns the types queued."""
     queued: list[str] = []
-    for event in referral.pull_events():
-        payload = to_payload(event)
-        if payload is None:
-            continue
+    for payload in pending_payloads(referral):
         uow.publish(
             payload,
             key=referral.patient.patient_key,

@@ -8,8 +8,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from cch_messaging import MessagingUnitOfWork
+from cch_messaging.outbox_rows import outgoing_event
 from referrals.adapters.access_log import Accessor
+from referrals.adapters.referral_opening import open_alone
 from referrals.adapters.referral_store import ReferralStore
 from referrals.domain.amendments import Amendment, revise
 from referrals.domain.clock import Clock
@@ -22,7 +26,7 @@ from referrals.domain.referrals import Referral
 from referrals.domain.triage import exclude, include, reverse
 from referrals.domain.vocabulary import Locality, MostPressingNeed, NeedLevel
 from referrals.fhir.service_request_json import to_service_request
-from referrals.service_layer.publishing import publish_pending
+from referrals.service_layer.publishing import pending_payloads, publish_pending
 
 
 class UnknownReferral(LookupError):
@@ -46,6 +50,36 @@ class Received:
     resource: dict[str, Any]
 
 
+async def receive_alone(
+    engine: AsyncEngine,
+    request: ReferralRequest,
+    *,
+    clock: Clock,
+    accessor: Accessor,
+    new_id: Callable[[], str] = new_referral_id,
+) -> Received | None:
+    """The usual arrival (a patient with no open referral, an identifier never seen) as a
+    transaction of its own: the referral, its first version, identifier, audit row and events
+    in one statement. None when it is not the usual arrival: nothing was written, and `receive`
+    (with `first_tried`) links it under the patient's lock."""
+    first = link_or_create(request, existing=(), referral_id=new_id(), received_at=clock.now())
+    referral = first.referral
+    resource = to_service_request(referral)
+    events = [
+        outgoing_event(
+            payload,
+            key=referral.patient.patient_key,
+            aggregate_type="referral",
+            aggregate_id=referral.referral_id,
+        )
+        for payload in pending_payloads(referral)
+    ]
+    access = _access_row(accessor, first, ArrivalOutcome.CREATED)
+    if not await open_alone(engine, referral, resource=resource, access=access, events=events):
+        return None
+    return Received(referral, first.outcome, resource)
+
+
 async def receive(
     uow: MessagingUnitOfWork,
     request: ReferralRequest,
@@ -54,20 +88,23 @@ async def receive(
     actor: str,
     accessor: Accessor | None = None,
     new_id: Callable[[], str] = new_referral_id,
+    first_tried: bool = False,
 ) -> Received:
     """One open referral per patient per programme: create, link, or return the one already held.
 
     The usual arrival (a patient with no open referral, an identifier never seen) is written in
-    one statement with no lock; any other takes the patient's lock and applies the rule to what
-    is stored. `accessor` names the caller for the audit row of the write (None: a consumer).
+    one statement with no lock (unless `first_tried`: receive_alone found it is not); any other
+    takes the patient's lock and applies the rule to what is stored. `accessor` names the caller
+    for the audit row of the write (None: a consumer).
     """
     store = ReferralStore(uow.session)
-    first = link_or_create(request, existing=(), referral_id=new_id(), received_at=clock.now())
-    access = _access_row(accessor, first, ArrivalOutcome.CREATED)
-    opened = await store.open_new(first.referral, render=to_service_request, access=access)
-    if opened is not None:
-        publish_pending(uow, first.referral)
-        return Received(first.referral, first.outcome, opened)
+    if not first_tried:
+        first = link_or_create(request, existing=(), referral_id=new_id(), received_at=clock.now())
+        access = _access_row(accessor, first, ArrivalOutcome.CREATED)
+        opened = await store.open_new(first.referral, render=to_service_request, access=access)
+        if opened is not None:
+            publish_pending(uow, first.referral)
+            return Received(first.referral, first.outcome, opened)
     # Someone holds the identifier or the patient's open referral: serialise, then link to it.
     await store.lock_patient(request.patient.patient_key)
     ident = request.referrer_identifier
