@@ -46,6 +46,13 @@ class ResourceStore:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
+    async def serialise(self, key: str) -> None:
+        """Waits for, then holds to the end of the transaction, the lock named `key`: writers
+        that take it one after another each see what the one before committed."""
+        await self.session.execute(
+            sa.text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key}
+        )
+
     async def get(self, rtype: str, rid: str, *, for_update: bool = False) -> Stored | None:
         stmt = sa.select(resource).where(resource.c.type == rtype, resource.c.id == rid)
         if for_update:
@@ -87,7 +94,7 @@ class ResourceStore:
                 deleted=False,
                 content=content,
                 patient_key=patient_key,
-                **_index_values(index),
+                **index_values(index),
             )
         )
         await self._keep_version(content, version=1, method="POST", at=at)
@@ -120,7 +127,7 @@ class ResourceStore:
                 content=content,
                 patient_key=patient_key,
                 deleted=method == "DELETE",
-                **_index_values(index),
+                **index_values(index),
             )
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
@@ -188,7 +195,7 @@ class ResourceStore:
         return [(r.content, r.method) for r in rows], int(total)
 
 
-def _index_values(index: SearchIndex) -> dict[str, Any]:
+def index_values(index: SearchIndex) -> dict[str, Any]:
     return {
         "patient_id": index.patient_id,
         "status": index.status,

@@ -52,9 +52,13 @@ INDEXES = [
 ]
 
 
-# one current Patient per NHS number (its patient_key; the platform key where it has none)
+# one current Patient per NHS number (its patient_key; the platform key where it has none);
+# a record merged into another (status 'replaced', see service_layer/indexing.py) is history
 PATIENT_IDENTITY_INDEX = "uq_resource_patient_identity"
-PATIENT_IDENTITY_WHERE = "type = 'Patient' AND patient_key IS NOT NULL AND NOT deleted"
+PATIENT_IDENTITY_WHERE = (
+    "type = 'Patient' AND patient_key IS NOT NULL AND NOT deleted"
+    " AND status IS DISTINCT FROM 'replaced'"
+)
 
 
 def resource_tables(metadata: sa.MetaData) -> tuple[sa.Table, sa.Table]:

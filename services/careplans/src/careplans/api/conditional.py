@@ -1,18 +1,108 @@
-"""Conditional create and update: resolving the criteria, and answering a create that matched."""
+"""Conditional create and update: resolving the criteria, and answering a create that matched.
 
+Two callers sending one condition at once are answered as if one had come after the other: the
+condition is a lock each holds while it looks and writes, so the second sees what the first
+stored. A Patient can also be reached by another condition (its NHS number or its platform key)
+or by a plain create; there the unique NHS number decides, and the loser looks again.
+"""
+
+from contextlib import AbstractAsyncContextManager, nullcontext
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from careplans.adapters.resource_store import ResourceStore
 from careplans.service_layer import access
+from careplans.service_layer.resources import PatientAlreadyHeld, Resources, Written
 from careplans.service_layer.search import search
 from cch_auth import Principal
 from cch_auth.smart import Interaction
 from cch_fhir.errors import FhirError, Issue, operation_outcome
 from cch_fhir.http import FhirResponse
+from cch_messaging import MessagingUnitOfWork
+
+
+async def create_unless_held(
+    uow: MessagingUnitOfWork,
+    principal: Principal,
+    body: dict[str, Any],
+    *,
+    criteria: str,
+    base: str,
+) -> Written | Response:
+    """POST with If-None-Exist: the new resource, or (200) the one the criteria already match."""
+    rtype = str(body["resourceType"])
+    await _serialise(uow, rtype, criteria)
+    if found := await _one_match(uow.session, principal, rtype, criteria):
+        return await already_held(uow.session, principal, found, base=base)
+    try:
+        async with _undone_if_refused(uow, rtype):
+            return await Resources(uow, principal).create(body)
+    except PatientAlreadyHeld:
+        # stored meanwhile under another condition or none: the answer a second caller gets
+        if found := await _one_match(uow.session, principal, rtype, criteria):
+            return await already_held(uow.session, principal, found, base=base)
+        raise
+
+
+async def update_or_create(
+    uow: MessagingUnitOfWork,
+    principal: Principal,
+    body: dict[str, Any],
+    *,
+    criteria: str,
+    if_match: int | None,
+) -> Written:
+    """PUT Type?criteria: updates the one match, or creates when nothing matches."""
+    rtype = str(body["resourceType"])
+    await _serialise(uow, rtype, criteria)
+    found = await _one_match(uow.session, principal, rtype, criteria, code="multiple-matches")
+    if found is None:
+        if body.get("id"):
+            raise FhirError.of(400, "invalid", "no match: a new resource cannot carry an id")
+        try:
+            async with _undone_if_refused(uow, rtype):
+                return await Resources(uow, principal).create(body)
+        except PatientAlreadyHeld:
+            found = await _one_match(uow.session, principal, rtype, criteria)
+            if found is None:
+                raise
+    rid = found["id"]
+    if body.get("id") not in (None, rid):
+        raise FhirError.of(400, "invalid", "the body's id is not the matched resource's id")
+    return await Resources(uow, principal).update(
+        rtype, rid, {**body, "id": rid}, if_match=if_match
+    )
+
+
+async def _serialise(uow: MessagingUnitOfWork, rtype: str, criteria: str) -> None:
+    """One condition (however its parameters are ordered or encoded) is handled by one request
+    at a time; different conditions do not wait for each other."""
+    params = sorted(parse_qsl(criteria.lstrip("?"), keep_blank_values=True))
+    await ResourceStore(uow.session).serialise(f"careplans:conditional:{rtype}?{urlencode(params)}")
+
+
+def _undone_if_refused(uow: MessagingUnitOfWork, rtype: str) -> AbstractAsyncContextManager[Any]:
+    """A Patient is written in a savepoint, so a refused duplicate leaves the transaction usable
+    (to look again and answer); other types have no unique identity to be refused on."""
+    return uow.session.begin_nested() if rtype == "Patient" else nullcontext()
+
+
+async def _one_match(
+    session: AsyncSession,
+    principal: Principal,
+    rtype: str,
+    criteria: str,
+    *,
+    code: str = "duplicate",
+) -> dict[str, Any] | None:
+    matches = await conditional_matches(session, principal, rtype, criteria)
+    if len(matches) > 1:
+        raise FhirError.of(412, code, "the condition matched more than one resource")
+    return matches[0] if matches else None
 
 
 async def already_held(

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from careplans.adapters.resource_store import ResourceStore
 from careplans.adapters.resource_tables import among
 from careplans.adapters.tables import resource
-from careplans.api.conditional import already_held, conditional_matches
+from careplans.api.conditional import create_unless_held, update_or_create
 from careplans.fhir.capability import DELETABLE_TYPES, capability_statement
 from careplans.fhir.validation import SUPPORTED_TYPES, validate_resource
 from careplans.service_layer import access
@@ -130,18 +130,13 @@ async def create(
     expect_type(body, rtype)
     async with runtime.uow() as uow:
         if if_none_exist:
-            existing = await conditional_matches(uow.session, principal, rtype, if_none_exist)
-            if len(existing) > 1:
-                raise FhirError.of(412, "duplicate", "If-None-Exist matched more than one resource")
-            if existing:
-                response = await already_held(
-                    uow.session, principal, existing[0], base=fhir_base(request)
-                )
-                await uow.commit()
-                return response
-        written = await Resources(uow, principal).create(body)
+            outcome = await create_unless_held(
+                uow, principal, body, criteria=if_none_exist, base=fhir_base(request)
+            )
+        else:
+            outcome = await Resources(uow, principal).create(body)
         await uow.commit()
-    return _written(request, written)
+    return outcome if isinstance(outcome, Response) else _written(request, outcome)
 
 
 @router.put("/{rtype}", summary="Conditional update (PUT /fhir/CarePlan?identifier=...)")
@@ -157,21 +152,9 @@ async def conditional_update(
     expect_type(body, rtype)
     version = parse_if_match(if_match)
     async with runtime.uow() as uow:
-        matches = await conditional_matches(uow.session, principal, rtype, str(request.url.query))
-        if len(matches) > 1:
-            raise FhirError.of(
-                412, "multiple-matches", "the condition matched more than one resource"
-            )
-        svc = Resources(uow, principal)
-        if not matches:
-            if body.get("id"):
-                raise FhirError.of(400, "invalid", "no match: a new resource cannot carry an id")
-            written = await svc.create(body)
-        else:
-            rid = matches[0]["id"]
-            if body.get("id") not in (None, rid):
-                raise FhirError.of(400, "invalid", "the body's id is not the matched resource's id")
-            written = await svc.update(rtype, rid, {**body, "id": rid}, if_match=version)
+        written = await update_or_create(
+            uow, principal, body, criteria=str(request.url.query), if_match=version
+        )
         await uow.commit()
     return _written(request, written)
 

@@ -42,7 +42,11 @@ _TYPE_DOCS = {
     "conditional create that matches answers 200 and stores nothing: with the Patient when the "
     "caller may read it, otherwise with Location (its id, to register the caller's CareTeam) "
     "and an OperationOutcome, without its content. A conditional update that matches a patient "
-    "whose care team the caller is not on is refused with 403.",
+    "whose care team the caller is not on is refused with 403. Conditional creates sent at the "
+    "same moment are answered as if one came after the other: one 201, the rest 200. A Patient "
+    "merged into another (one NHS number held twice) stays readable by id, inactive, with a "
+    "link of type replaced-by to the survivor, which holds its records and its identifiers; "
+    "only the survivor is found by identifier, and records cannot be added to the merged one.",
     "AuditEvent": 'Read-only; an AuditEvent never changes, so each is version 1 (ETag W/"1").',
 }
 

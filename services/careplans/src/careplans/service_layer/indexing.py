@@ -4,11 +4,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from careplans.domain.patient_merge import replaced_by
 from careplans.domain.vocabulary import STATUS_FIELD
 from careplans.fhir.dates import parse_partial, period_range
 from careplans.fhir.references import parse_reference
 
 PATIENT_TYPES = ("CarePlan", "CareTeam", "Goal", "Flag")
+# a Patient merged into another: read by id (its link names the survivor), never found by
+# identifier, so an NHS number leads to the survivor alone
+REPLACED_STATUS = "replaced"
 
 
 @dataclass
@@ -77,6 +81,8 @@ def index_resource(resource: dict[str, Any]) -> SearchIndex:
     if rtype == "Patient":
         idx.patient_id = resource.get("id")
         idx.status = "inactive" if resource.get("active") is False else "active"
+        if replaced_by(resource) is not None:
+            idx.status, idx.identifiers = REPLACED_STATUS, []
         return idx
     idx.patient_id = reference_id(resource.get("subject"), "Patient")
     if status_field := STATUS_FIELD.get(rtype):

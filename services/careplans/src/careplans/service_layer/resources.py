@@ -9,6 +9,7 @@ from typing import Any
 
 from careplans.adapters.resource_store import ResourceStore, Stored
 from careplans.domain.errors import DuplicatePatient
+from careplans.domain.patient_merge import replaced_by
 from careplans.domain.vocabulary import (
     DELETED_STATUS,
     NHS_NUMBER_SYSTEM,
@@ -68,20 +69,28 @@ def deleted_form(content: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
+class PatientAlreadyHeld(FhirError):
+    """409: the write would hold a second Patient with one NHS number (nothing is stored)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            409,
+            Issue(
+                "duplicate",
+                "a Patient with this NHS number is already held here; find it with "
+                "GET Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|<number>, or create it "
+                "conditionally (If-None-Exist) to be given its id",
+                expression="Patient.identifier",
+            ),
+        )
+
+
 @contextmanager
 def _one_patient_per_nhs_number() -> Iterator[None]:
-    """409 when a write would hold a second Patient with one NHS number (nothing is stored)."""
     try:
         yield
     except DuplicatePatient as exc:
-        raise FhirError.of(
-            409,
-            "duplicate",
-            "a Patient with this NHS number is already held here; find it with "
-            "GET Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|<number>, or create it "
-            "conditionally (If-None-Exist) to be given its id",
-            "Patient.identifier",
-        ) from exc
+        raise PatientAlreadyHeld() from exc
 
 
 def check(body: dict[str, Any], rtype: str, url_id: str | None = None) -> None:
@@ -330,6 +339,13 @@ class Resources:
                 422,
                 "not-found",
                 f"subject must reference a Patient on this server (Patient/{patient_id} is not)",
+                f"{rtype}.subject",
+            )
+        if survivor := replaced_by(patient.content):
+            raise FhirError.of(
+                422,
+                "business-rule",
+                f"Patient/{patient_id} was merged into Patient/{survivor}; record against that",
                 f"{rtype}.subject",
             )
         issues: list[Issue] = []

@@ -1,7 +1,11 @@
-"""One current Patient per NHS number: a unique index on the Patient's patient key.
+"""One current Patient per NHS number: duplicates merged, then a unique index on the patient key.
 
-Fails (naming the duplicate key) where a store already holds two Patients with one NHS number;
-merge those first, keeping one, and repoint the other's records.
+A store may already hold two Patients with one NHS number (created before the index existed).
+Each such set is merged first (service_layer/patient_merging.py): the oldest Patient survives;
+every CarePlan, CareTeam, Goal and Flag of the others moves to it as a new version; the others
+stay readable, inactive and linked `replaced-by` the survivor; each merge is recorded in
+`patient_merge` and in the access audit. Downgrading drops the index and the record, and keeps
+the merged records as they are (a merge is not undone).
 
 Revision ID: 0004
 Revises: 0003
@@ -9,10 +13,13 @@ Create Date: 2026-11-23
 """
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from alembic import op
 
+from careplans.adapters.patient_merges import create_patient_merge_table
 from careplans.adapters.resource_tables import PATIENT_IDENTITY_INDEX, create_patient_identity_index
+from careplans.service_layer.patient_merging import merge_duplicate_patients
 
 revision: str = "0004"
 down_revision: str | None = "0003"
@@ -23,8 +30,11 @@ SCHEMA = "careplans"
 
 
 def upgrade() -> None:
+    create_patient_merge_table(op, SCHEMA)
+    merge_duplicate_patients(op.get_bind(), at=datetime.now(UTC))
     create_patient_identity_index(op, SCHEMA)
 
 
 def downgrade() -> None:
     op.drop_index(PATIENT_IDENTITY_INDEX, table_name="resource", schema=SCHEMA)
+    op.drop_table("patient_merge", schema=SCHEMA)
