@@ -71,6 +71,8 @@ def case_from_row(row: Any) -> Case:
         included_at=row.included_at,
         referral_status=row.referral_status,
         attention=attention_from_json(row.attention),
+        episode=row.referral_episode,
+        follows_case_id=row.follows_case_id,
         history=[
             CaseHistoryEntry(datetime.fromisoformat(h["at"]), h["action"], h["detail"], h.get("by"))
             for h in row.history
@@ -105,6 +107,8 @@ def case_values(case: Case) -> dict[str, Any]:
         "included_at": case.included_at,
         "referral_status": case.referral_status,
         "attention": attention_json(case.attention),
+        "referral_episode": case.episode,
+        "follows_case_id": case.follows_case_id,
         "history": [
             {"at": h.at.isoformat(), "action": h.action, "detail": h.detail, "by": h.by}
             for h in case.history
@@ -145,6 +149,7 @@ def waiting_values(entry: WaitingEntry) -> dict[str, Any]:
         "tier": entry.tier.value if entry.tier else None,
         "waitlisted_at": entry.waitlisted_at,
         "reason": entry.reason,
+        "on_hold": entry.on_hold,
     }
 
 
@@ -158,4 +163,5 @@ def waiting_entry_from_row(row: Any) -> WaitingEntry:
         waitlisted_at=row.waitlisted_at,
         reason=row.reason,
         sequence=row.sequence,
+        on_hold=row.on_hold,
     )

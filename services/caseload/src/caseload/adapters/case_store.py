@@ -34,6 +34,7 @@ from caseload.adapters.tables import (
 from caseload.domain.capacity import LoadLedger
 from caseload.domain.caseloads import Caseloads
 from caseload.domain.cases import Case
+from caseload.domain.episodes import Episode
 from caseload.domain.mdt_review import MdtReview
 from caseload.domain.vocabulary import (
     AssignmentKind,
@@ -109,11 +110,38 @@ class CaseStore:
         return case_from_row(row)
 
     async def case_id_for_referral(self, referral_id: str) -> str | None:
+        """The referral's latest episode: the case its later changes apply to."""
         await self.staged.flush()
         found = await self.session.scalar(
-            sa.select(cases.c.case_id).where(cases.c.referral_id == referral_id)
+            sa.select(cases.c.case_id)
+            .where(cases.c.referral_id == referral_id)
+            .order_by(cases.c.referral_episode.desc())
+            .limit(1)
         )
         return str(found) if found else None
+
+    async def episodes_of_referral(self, referral_id: str) -> list[Episode]:
+        """Every case opened from a referral (to tell a new inclusion from one answered)."""
+        await self.staged.flush()
+        query = sa.select(
+            cases.c.case_id,
+            cases.c.referral_episode,
+            cases.c.status,
+            cases.c.opened_at,
+            cases.c.included_at,
+            cases.c.closed_at,
+        ).where(cases.c.referral_id == referral_id)
+        return [
+            Episode(
+                case_id=r.case_id,
+                episode=r.referral_episode,
+                status=CaseStatus(r.status),
+                opened_at=r.opened_at,
+                included_at=r.included_at,
+                closed_at=r.closed_at,
+            )
+            for r in await self.session.execute(query)
+        ]
 
     async def get(self, case_id: str, *, for_update: bool = False) -> Case | None:
         await self.staged.flush()
@@ -188,7 +216,8 @@ class CaseStore:
         stmt = insert(waiting_list).values(**waiting_values(entry))
         await self.session.execute(
             stmt.on_conflict_do_update(
-                index_elements=["case_id"], set_={"tier": stmt.excluded.tier}
+                index_elements=["case_id"],
+                set_={"tier": stmt.excluded.tier, "on_hold": stmt.excluded.on_hold},
             )
         )
 

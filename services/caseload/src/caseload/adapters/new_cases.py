@@ -2,9 +2,10 @@
 
 A consumer batch opens hundreds of cases: one multi-row INSERT at commit instead of a round trip
 per case. The domain already refuses a second open case for a patient, so the only clash left is
-an upstream replay of a referral whose case has since closed: then the whole transaction fails
-(nothing is stored or published), and the referral is remembered so that the consumer's
-one-by-one retry asks the database first and leaves it alone.
+an acceptance of a referral whose case has since closed (a replay, or the MDT including the
+patient again): the batch opens episode 1, which that referral already has. Then the whole
+transaction fails (nothing is stored or published), and the referral is remembered so that the
+consumer's one-by-one retry asks the database which episode, if any, the acceptance opens.
 """
 
 from __future__ import annotations
@@ -28,6 +29,10 @@ _replayed: set[str] = set()
 
 class ReplayedReferral(Exception):
     """A referral that already has a (closed) case was accepted again; retry one by one."""
+
+
+def _key(row: Any) -> tuple[str | None, int]:
+    return (row["referral_id"], row["referral_episode"])
 
 
 def seen_replayed(referral_id: str | None) -> bool:
@@ -71,11 +76,11 @@ class StagedCases:
         waiting, self._waiting = self._waiting, []
         stmt = (
             insert(cases)
-            .on_conflict_do_nothing(index_elements=["referral_id"])
-            .returning(cases.c.referral_id)
+            .on_conflict_do_nothing(index_elements=["referral_id", "referral_episode"])
+            .returning(cases.c.referral_id, cases.c.referral_episode)
         )
-        stored = set(session.execute(stmt, rows).scalars())
-        replays = [r["referral_id"] for r in rows if r["referral_id"] not in stored]
+        stored = {(r.referral_id, r.referral_episode) for r in session.execute(stmt, rows)}
+        replays = [r["referral_id"] for r in rows if _key(r) not in stored]
         if replays:
             _replayed.update(replays)
             raise ReplayedReferral(f"{len(replays)} referral(s) already had a case: {replays[:5]}")

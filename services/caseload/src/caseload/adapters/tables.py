@@ -81,7 +81,10 @@ cases = sa.Table(
     sa.Column("included_at", sa.DateTime(timezone=True)),
     sa.Column("referral_status", sa.String(32)),
     sa.Column("attention", JSONB),
-    sa.Index("ux_cases_referral", "referral_id", unique=True),
+    # migration 0005: a referral included again after its case closed opens the next episode
+    sa.Column("referral_episode", sa.Integer, nullable=False, server_default=sa.text("1")),
+    sa.Column("follows_case_id", sa.String(64)),
+    sa.Index("ux_cases_referral_episode", "referral_id", "referral_episode", unique=True),
     sa.Index(
         "ux_cases_open_patient",
         "patient_key",
@@ -113,6 +116,8 @@ waiting_list = sa.Table(
     sa.Column("tier", sa.String(16)),
     sa.Column("waitlisted_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("reason", sa.Text, nullable=False),
+    # migration 0005: passed over while the referral is on hold, keeping the place
+    sa.Column("on_hold", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
 review_outcomes = sa.Table(

@@ -113,10 +113,11 @@ async def find_cases(
     patient_key: str | None = None,
     referral_id: str | None = None,
 ) -> dict[str, Any]:
-    """A patient's cases (newest first), or the case opened for a referral."""
+    """A patient's cases (newest first), or the cases opened for a referral (one per episode)."""
     if not patient_key and not referral_id:
         raise Problem(422, "Unprocessable Content", "give patient_key or referral_id")
-    query = sa.select(cases).order_by(cases.c.opened_at.desc()).limit(50)
+    newest = (cases.c.opened_at.desc(), cases.c.referral_episode.desc())
+    query = sa.select(cases).order_by(*newest).limit(50)
     if patient_key:
         query = query.where(cases.c.patient_key == patient_key)
     if referral_id:
@@ -229,6 +230,7 @@ async def waiting_list(
                 "waitlisted_at": r.waitlisted_at,
                 "waited_days": r.waited_days,
                 "reason": r.reason,
+                "on_hold": r.on_hold,
             }
             for r in rows
         ],

@@ -128,6 +128,8 @@ def case_view(case: Case, *, history: bool = False) -> dict[str, Any]:
         "case_id": case.case_id,
         "patient_key": case.patient_key,
         "referral_id": case.referral_id,
+        "episode": case.episode,
+        "follows_case_id": case.follows_case_id,
         "need_level": case.need_level.value,
         "most_pressing_need": case.most_pressing_need.value,
         "tier": case.tier.value if case.tier else None,

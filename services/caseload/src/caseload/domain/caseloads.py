@@ -20,6 +20,7 @@ from caseload.domain.attention import Attention
 from caseload.domain.capacity import LoadLedger
 from caseload.domain.cases import AcceptedReferral, Case
 from caseload.domain.discharge import DEFAULT_DISCHARGE_CRITERIA
+from caseload.domain.episodes import NextEpisode
 from caseload.domain.errors import CaseAlreadyOpen, InvalidReviewOutcome
 from caseload.domain.mdt_review import MdtReview
 from caseload.domain.ownership import TransferTarget
@@ -62,12 +63,16 @@ class Caseloads:
         case_id: str,
         now: datetime,
         override: TeamLeadOverride | None = None,
+        start: NextEpisode | None = None,
     ) -> tuple[Case, AssignmentDecision]:
-        """Open a case for an accepted referral: an owner now, or a waiting-list place."""
+        """Open a case for an accepted referral: an owner now, or a waiting-list place.
+
+        `start` is the episode a re-inclusion opens after the referral's last case closed.
+        """
         if self.ledger.open_case_for(referral.patient_key) is not None:
             raise CaseAlreadyOpen(f"patient {referral.patient_key} already has an open case")
         decision = self.assigner.decide(referral, override=override)
-        case = Case.open(case_id=case_id, referral=referral, now=now)
+        case = Case.open(case_id=case_id, referral=referral, now=now, start=start)
         case.locality = decision.locality
         self._apply(case, decision, now)
         return case, decision
@@ -79,13 +84,16 @@ class Caseloads:
 
         ``cases`` holds the waiting cases by id; entries whose case is not given are left
         waiting. A patient who still does not fit holds their pool: nobody behind them in the
-        same locality and need is placed ahead of them.
+        same locality and need is placed ahead of them. A patient whose referral is on hold is
+        passed over, keeping their place, and holds up no one.
         """
         placed: list[tuple[Case, AssignmentDecision]] = []
         blocked: set[Pool] = set()
         for entry in self.waiting.ordered():
             case = cases.get(entry.case_id)
             if entry.pool in blocked or case is None or case.status is not CaseStatus.WAITING:
+                continue
+            if entry.on_hold or case.referral_on_hold:
                 continue
             decision = self.assigner.decide_for_waiting(_referral_of(case))
             if decision.assignment() is None:
@@ -108,6 +116,7 @@ class Caseloads:
                     tier=case.tier,
                     waitlisted_at=now,
                     reason=decision.why,
+                    on_hold=case.referral_on_hold,
                 )
             )
         else:
@@ -217,6 +226,23 @@ class Caseloads:
             )
         self.ledger.sync(case)
         return decision
+
+    def follow_referral_status(
+        self, case: Case, status: str, *, reason: str, by: str, at: datetime
+    ) -> bool:
+        """Show a hold or resumption on the case; a waiting patient on hold is passed over.
+
+        False when the case already showed it.
+        """
+        noted = case.note_referral_status(status, reason=reason, by=by, at=at)
+        held = self.waiting.hold(case.case_id, on_hold=case.referral_on_hold)
+        return noted or held
+
+    def end_hold(self, case: Case, *, decided_at: datetime, decided_by: str) -> bool:
+        """A new MDT inclusion completes a held referral: the patient competes for room again."""
+        ended = case.end_hold_on_inclusion(decided_at=decided_at, decided_by=decided_by)
+        self.waiting.hold(case.case_id, on_hold=case.referral_on_hold)
+        return ended
 
     def sync(self, case: Case) -> None:
         """Bring aggregates in line with a case changed elsewhere (e.g. loaded from storage)."""

@@ -16,6 +16,7 @@ from datetime import date, datetime
 from caseload.domain.attention import Attention
 from caseload.domain.capacity import case_weight
 from caseload.domain.discharge import DEFAULT_DISCHARGE_CRITERIA, check_discharge
+from caseload.domain.episodes import FIRST_EPISODE, NextEpisode
 from caseload.domain.errors import CaseClosed, CaseNotActive, InvalidReviewOutcome, NotOnWaitingList
 from caseload.domain.events import (
     CaseAssigned,
@@ -103,12 +104,22 @@ class Case(FollowsReferral):
     included_at: datetime | None = None  # when the MDT decided the inclusion now standing
     referral_status: str | None = None  # set when the referral went on hold, resumed, ...
     attention: Attention | None = None
+    episode: int = FIRST_EPISODE  # cases opened from the same referral, counting this one
+    follows_case_id: str | None = None  # the closed case of the referral's previous episode
     history: list[CaseHistoryEntry] = field(default_factory=list)
     _events: list[DomainEvent] = field(default_factory=list, repr=False)
 
     @classmethod
-    def open(cls, *, case_id: str, referral: AcceptedReferral, now: datetime) -> Case:
-        """A new case, waiting for an owner until assigned."""
+    def open(
+        cls,
+        *,
+        case_id: str,
+        referral: AcceptedReferral,
+        now: datetime,
+        start: NextEpisode | None = None,
+    ) -> Case:
+        """A new case, waiting for an owner until assigned (a later episode names its forebear)."""
+        follows = start.follows if start else None
         case = cls(
             case_id=case_id,
             patient_key=referral.patient_key,
@@ -120,8 +131,13 @@ class Case(FollowsReferral):
             practice_code=referral.practice_code,
             referral_id=referral.referral_id,
             included_at=referral.decided_at,
+            episode=start.episode if start else FIRST_EPISODE,
+            follows_case_id=follows.case_id if follows else None,
         )
-        case._log(now, "opened", f"{referral.need_level} need, {referral.most_pressing_need}")
+        detail = f"{referral.need_level} need, {referral.most_pressing_need}"
+        if follows is not None and start is not None:
+            detail = f"{detail}; included again: {start.summary}"
+        case._log(now, "opened", detail)
         return case
 
     # --- read model used by the ledger and the schedule -------------------------------------

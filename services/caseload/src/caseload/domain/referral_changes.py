@@ -1,5 +1,6 @@
 """How a case follows the referral behind it: a withdrawn or revoked inclusion flags it for
-closure, entered in error withdraws it, a hold shows on it, a corrected inclusion moves it."""
+closure, entered in error withdraws it, a hold shows on it (and passes a waiting patient over),
+a corrected inclusion moves it."""
 
 from __future__ import annotations
 
@@ -21,6 +22,9 @@ from caseload.domain.vocabulary import (
     NeedLevel,
     TransferSetting,
 )
+
+# ServiceRequest.status of a referral paused by the referrals team (awaiting information, ...).
+REFERRAL_ON_HOLD = "on-hold"
 
 
 class FollowsReferral:
@@ -112,6 +116,19 @@ class FollowsReferral:
                 transferred_at=now,
             )
         )
+
+    @property
+    def referral_on_hold(self) -> bool:
+        """Whether the referral behind the case is on hold (a waiting patient is passed over)."""
+        return self.referral_status == REFERRAL_ON_HOLD
+
+    def end_hold_on_inclusion(self, *, decided_at: datetime, decided_by: str) -> bool:
+        """An MDT inclusion decided on a held referral completes it: the hold no longer stands."""
+        if not self.referral_on_hold:
+            return False
+        self.referral_status = None
+        self._log(decided_at, "referral-hold-ended", "the MDT included the patient", decided_by)
+        return True
 
     def note_referral_status(self, status: str, *, reason: str, by: str, at: datetime) -> bool:
         """Show the referral's hold or resumption on the case; False when already shown."""

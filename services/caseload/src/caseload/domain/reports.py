@@ -226,6 +226,7 @@ class WaitingRow:
     waitlisted_at: datetime
     waited_days: int
     reason: str
+    on_hold: bool = False  # passed over while the referral is on hold; the place is kept
 
 
 def waiting_list_report(waiting: WaitingList, now: datetime) -> list[WaitingRow]:
@@ -242,6 +243,7 @@ def waiting_list_report(waiting: WaitingList, now: datetime) -> list[WaitingRow]
             waitlisted_at=e.waitlisted_at,
             waited_days=(today - review_day(e.waitlisted_at)).days,
             reason=e.reason,
+            on_hold=e.on_hold,
         )
         for i, e in enumerate(waiting.ordered(), start=1)
     ]

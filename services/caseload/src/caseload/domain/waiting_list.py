@@ -4,6 +4,10 @@ Order: highest tier first (unscored last), then oldest, then arrival sequence. P
 only within their pool (locality and most pressing need): a waiting patient never blocks another
 locality or need, but within a pool nobody overtakes a waiting patient of equal or higher
 priority, so freed capacity is held for the head of the queue.
+
+A patient whose referral is on hold keeps their place but is passed over: they hold up nobody
+(freed capacity goes to the next in their pool, a newcomer does not queue behind them) and are
+placed when the referral resumes, if there is room then.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ class WaitingEntry:
     waitlisted_at: datetime
     reason: str
     sequence: int = 0
+    on_hold: bool = False
 
     @property
     def pool(self) -> Pool:
@@ -64,11 +69,12 @@ class WaitingList:
 
     def _put(self, entry: WaitingEntry) -> None:
         self._entries[entry.case_id] = entry
-        self._pool_ranks.setdefault(entry.pool, Counter())[tier_rank(entry.tier)] += 1
+        if not entry.on_hold:  # a held patient is queued behind by no one
+            self._pool_ranks.setdefault(entry.pool, Counter())[tier_rank(entry.tier)] += 1
 
     def _take(self, case_id: str) -> WaitingEntry | None:
         entry = self._entries.pop(case_id, None)
-        if entry is not None:
+        if entry is not None and not entry.on_hold:
             self._pool_ranks[entry.pool][tier_rank(entry.tier)] -= 1
         return entry
 
@@ -89,12 +95,25 @@ class WaitingList:
         if entry is not None:
             self._put(replace(entry, tier=tier))
 
+    def hold(self, case_id: str, *, on_hold: bool) -> bool:
+        """Pass a patient over while their referral is on hold, or no longer; the place is kept.
+
+        False when the patient is not waiting or already in that state.
+        """
+        entry = self._entries.get(case_id)
+        if entry is None or entry.on_hold == on_hold:
+            return False
+        self._take(case_id)
+        self._put(replace(entry, on_hold=on_hold))
+        return True
+
     def ordered(self) -> list[WaitingEntry]:
         """Entries in the order capacity goes to them."""
         return sorted(self._entries.values(), key=lambda e: e.priority)
 
     def outranking(self, pool: Pool, tier: Tier | None) -> int:
-        """How many waiting patients in a pool a new patient of this tier must queue behind."""
+        """How many waiting patients in a pool a new patient of this tier must queue behind
+        (those on hold excepted)."""
         ranks = self._pool_ranks.get(pool)
         if not ranks:
             return 0

@@ -11,7 +11,8 @@ from caseload.adapters.new_cases import seen_replayed, settle_replay
 from caseload.domain.assignment import TeamLeadOverride
 from caseload.domain.caseloads import Caseloads
 from caseload.domain.cases import AcceptedReferral, Case
-from caseload.domain.errors import CaseAlreadyOpen, NotOnWaitingList
+from caseload.domain.episodes import NextEpisode, next_episode
+from caseload.domain.errors import NotOnWaitingList
 from caseload.domain.mdt_review import MdtReview
 from caseload.domain.ownership import TransferTarget
 from caseload.domain.vocabulary import (
@@ -46,14 +47,11 @@ async def assign_referral(
 ) -> Case | None:
     """Open a case for an accepted referral: an owner, or a visible waiting-list place.
 
-    Idempotent by referral id; a patient who already has an open case is not booked twice.
+    A patient who already has an open case is not booked twice. A referral whose last case
+    closed opens the next episode when the MDT's decision is newer than any its cases answered
+    (see domain.episodes); a redelivered decision opens nothing.
     """
     repo = repository(uow)
-    if seen_replayed(accepted.referral_id):  # it failed a batch as a replay: ask the database
-        settle_replay(accepted.referral_id)
-        if await repo.case_id_for_referral(accepted.referral_id) is not None:
-            log.info("referral %s: already has a case", accepted.referral_id)
-            return None
     # Every locality at once: a consumer batch reaches all three within a few events anyway, so
     # this loads the domain once per batch and two batches can never wait on each other's locks.
     caseloads = await locked_caseloads(uow, Locality)
@@ -67,11 +65,20 @@ async def assign_referral(
         referral_id=accepted.referral_id,
         decided_at=accepted.decided_at,
     )
-    now = clock.now()
-    try:
-        case, _ = caseloads.assign(referral, case_id=new_id(), now=now)
-    except CaseAlreadyOpen:
+    replayed = seen_replayed(accepted.referral_id)  # it failed a batch: the referral has a case
+    if replayed:
+        settle_replay(accepted.referral_id)
+    if caseloads.ledger.open_case_for(accepted.patient_key) is not None:
         return await follow_repeated_acceptance(uow, caseloads, accepted, clock=clock)
+    start: NextEpisode | None = None
+    if replayed:  # which episode, if any, does this decision open?
+        earlier = await repo.episodes_of_referral(accepted.referral_id)
+        start = next_episode(earlier, decided_at=accepted.decided_at)
+        if start is None:
+            log.info("referral %s: its cases already answer this decision", accepted.referral_id)
+            return None
+    now = clock.now()
+    case, _ = caseloads.assign(referral, case_id=new_id(), now=now, start=start)
     repo.stage_new(case, nhs_number=accepted.nhs_number, now=now, waiting=caseloads.waiting)
     publish_case_events(uow, case, nhs_number=accepted.nhs_number)
     return case
@@ -83,7 +90,8 @@ async def follow_repeated_acceptance(
     """Another inclusion for the referral behind an open case: a correction, or a redelivery.
 
     A later decision at another need level moves the case to the owner that level calls for;
-    one after a withdrawn inclusion keeps the case. The same or an older decision changes nothing.
+    one after a withdrawn inclusion keeps the case; one on a held referral ends the hold. The
+    same or an older decision changes nothing.
     """
     repo = repository(uow)
     open_id = caseloads.ledger.open_case_for(accepted.patient_key)
@@ -96,12 +104,15 @@ async def follow_repeated_acceptance(
     now = clock.now()
     case.confirm_inclusion(decided_at=accepted.decided_at, decided_by=accepted.decided_by)
     case.included_at = accepted.decided_at
+    released = caseloads.end_hold(
+        case, decided_at=accepted.decided_at, decided_by=accepted.decided_by
+    )
     need = NeedLevel(accepted.need_level.value)
     corrected = need is not case.need_level
     if corrected:
         caseloads.correct_need_level(case, need, decided_by=accepted.decided_by, now=now)
     await store_case(uow, caseloads, case, now)
-    if corrected:
+    if corrected or (released and case.status is CaseStatus.WAITING):
         await place_from_waiting_list(uow, caseloads, [case.locality], clock=clock)
     return case
 

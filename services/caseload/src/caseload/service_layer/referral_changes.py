@@ -65,7 +65,8 @@ async def reverse_decision(
 async def follow_status_change(
     uow: MessagingUnitOfWork, changed: ReferralStatusChanged, *, clock: Clock
 ) -> Case | None:
-    """Entered in error withdraws the case; revoked flags it for closure; hold/resume show."""
+    """Entered in error withdraws the case; revoked flags it for closure; hold/resume show, and
+    a waiting patient is passed over while held and placed on resumption if there is room."""
     status = changed.status
     if status is ReferralStatus.ENTERED_IN_ERROR:
         return await _withdraw_in_error(uow, changed, clock=clock)
@@ -83,11 +84,15 @@ async def follow_status_change(
         if found is None:
             return None
         caseloads, case = found
-        noted = case.note_referral_status(
-            status.value, reason=changed.reason, by=changed.changed_by, at=changed.changed_at
+        if case.is_closed:
+            return case
+        noted = caseloads.follow_referral_status(
+            case, status.value, reason=changed.reason, by=changed.changed_by, at=changed.changed_at
         )
         if noted:
             await store_case(uow, caseloads, case, clock.now())
+            if case.status is CaseStatus.WAITING:  # resumed: placed now if there is room
+                await place_from_waiting_list(uow, caseloads, [case.locality], clock=clock)
         return case
     return None
 
