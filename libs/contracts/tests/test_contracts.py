@@ -52,6 +52,24 @@ def test_nhs_numbers_in_payloads_must_be_ten_digits():
         )
 
 
+def test_an_acceptance_names_its_decision_version_and_older_events_without_it_still_parse():
+    sent_before = {
+        "referral_id": "r1",
+        "patient_key": "pk-1",
+        "need_level": "severe",
+        "locality": "north",
+        "practice_code": None,
+        "decided_by": "Practitioner/1",
+        "decided_at": "2026-11-02T10:00:00Z",
+    }
+    assert ReferralAccepted.model_validate(sent_before).decision_version is None
+    versioned = ReferralAccepted.model_validate({**sent_before, "decision_version": 3})
+    assert versioned.decision_version == 3
+    assert ReferralAccepted.model_validate_json(versioned.model_dump_json()) == versioned
+    with pytest.raises(ValidationError):
+        ReferralAccepted.model_validate({**sent_before, "decision_version": 0})
+
+
 def test_patient_key_is_stable_opaque_and_not_the_nhs_number():
     key = patient_key("9434765919")
     assert key == patient_key(" 9434765919 ")

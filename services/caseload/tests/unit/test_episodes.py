@@ -69,6 +69,42 @@ def test_a_decision_without_a_time_opens_nothing_once_the_referral_has_a_case():
     assert next_episode([episode(1)], decided_at=None) is None
 
 
+def test_a_backdated_re_inclusion_after_discharge_opens_the_next_episode_by_its_version():
+    closed = episode(1, included_version=1)
+    # the MDT dates the new inclusion (v3, after its reversal v2) before the first one
+    start = next_episode([closed], decided_at=DECIDED - timedelta(days=1), decision_version=3)
+    assert start is not None and start.episode == 2 and start.follows == closed
+
+
+def test_a_replayed_inclusion_with_the_same_version_opens_nothing_whatever_its_time():
+    closed = episode(1, included_version=3)
+    later = DECIDED + timedelta(days=1)
+    assert next_episode([closed], decided_at=DECIDED, decision_version=3) is None
+    assert next_episode([closed], decided_at=later, decision_version=3) is None
+    assert next_episode([closed], decided_at=later, decision_version=1) is None  # older
+
+
+def test_the_highest_version_any_episode_answered_stands_for_every_earlier_one():
+    episodes = [episode(2, included_at=DECIDED, included_version=5), episode(1, included_at=None)]
+    assert next_episode(episodes, decided_at=START + timedelta(days=90), decision_version=5) is None
+    start = next_episode(episodes, decided_at=DECIDED - timedelta(days=9), decision_version=7)
+    assert start is not None and start.episode == 3
+
+
+def test_an_acceptance_without_a_version_is_told_apart_by_its_decision_time():
+    closed = episode(1, included_version=1)  # stored from a versioned event
+    assert next_episode([closed], decided_at=DECIDED) is None
+    start = next_episode([closed], decided_at=DECIDED + timedelta(days=40))
+    assert start is not None and start.episode == 2
+
+
+def test_a_versioned_acceptance_falls_back_to_time_against_cases_stored_without_one():
+    legacy = episode(1)  # opened from an event sent before referrals named the version
+    assert next_episode([legacy], decided_at=DECIDED, decision_version=1) is None
+    start = next_episode([legacy], decided_at=DECIDED + timedelta(days=40), decision_version=3)
+    assert start is not None and start.episode == 2
+
+
 def test_a_patient_included_again_after_discharge_gets_a_new_case_with_a_case_manager(
     caseloads: Caseloads, referral, clock
 ):

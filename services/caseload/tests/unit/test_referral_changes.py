@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 
 from caseload.domain.attention import Attention
 from caseload.domain.caseloads import Caseloads
+from caseload.domain.episodes import Inclusion
 from caseload.domain.errors import CaseClosed
 from caseload.domain.events import CaseTransferred, CaseWithdrawn
 from caseload.domain.vocabulary import AssignmentKind, AttentionAction, CaseStatus, NeedLevel
@@ -91,11 +93,40 @@ def test_an_inclusion_after_the_withdrawal_keeps_the_case_an_older_one_does_not(
     caseloads: Caseloads, referral
 ):
     case, _ = caseloads.assign(referral(), case_id="c1", now=START)
-    case.flag(closure())
-    assert case.confirm_inclusion(decided_at=START - timedelta(days=1), decided_by="x") is False
+    case.flag(closure())  # no versions on either side: the decision time tells them apart
+    older = Inclusion(decided_at=START - timedelta(days=1))
+    assert case.confirm_inclusion(older, decided_by="x") is False
     assert case.attention is not None
-    assert case.confirm_inclusion(decided_at=START + timedelta(hours=1), decided_by="MDT")
+    assert case.confirm_inclusion(
+        Inclusion(decided_at=START + timedelta(hours=1)), decided_by="MDT"
+    )
     assert case.attention is None and case.status is CaseStatus.ACTIVE
+
+
+def test_a_re_inclusion_dated_before_the_withdrawal_keeps_the_case_by_its_higher_version(
+    caseloads: Caseloads, referral
+):
+    first = replace(referral(), decided_at=START - timedelta(days=3), decision_version=1)
+    case, _ = caseloads.assign(first, case_id="c1", now=START)
+    case.flag(replace(closure("decision-reversed:v1"), withdrawn_version=1))
+    replayed = Inclusion(decided_at=START - timedelta(days=3), version=1)
+    assert case.confirm_inclusion(replayed, decided_by="MDT") is False
+    assert case.attention is not None
+    backdated = Inclusion(decided_at=START - timedelta(days=5), version=3)
+    assert case.confirm_inclusion(backdated, decided_by="MDT")
+    assert case.attention is None and case.standing_inclusion == backdated
+    assert case.history[-1].action == "re-included"
+
+
+def test_a_replayed_reversal_of_an_inclusion_since_superseded_is_stale(
+    caseloads: Caseloads, referral
+):
+    case, _ = caseloads.assign(replace(referral(), decision_version=3), case_id="c1", now=START)
+    assert case.withdrawal_is_stale(1)  # reversed inclusion v1; v3 stands now
+    assert not case.withdrawal_is_stale(3)
+    assert not case.withdrawal_is_stale(None)  # a revoked referral names no decision
+    legacy, _ = caseloads.assign(referral(), case_id="c2", now=START)
+    assert not legacy.withdrawal_is_stale(1)  # stored without a version: cannot tell
 
 
 def test_a_hold_shows_once(caseloads: Caseloads, referral):

@@ -84,6 +84,12 @@ class ReferralAccepted(EventPayload):
     `see_from` / `see_by`: when the referrer wanted the patient seen, as on
     referral.received.v1 (the referral's window when the MDT decided, corrections included), so
     caseload can plan the first visit or order its waiting list by it. None when not given.
+
+    `decision_version` numbers the MDT decision on the referral (the same numbering as
+    referral.decision-reversed.v1's `reversed_version`): (referral_id, decision_version) names one
+    inclusion. The MDT may backdate a decision to any time after receipt, so a re-inclusion can
+    carry an earlier `decided_at` than the inclusion it follows; only the version orders them.
+    Events sent before the field existed lack it: consumers fall back to `decided_at`.
     """
 
     referral_id: str
@@ -102,6 +108,14 @@ class ReferralAccepted(EventPayload):
     )
     see_by: datetime | None = Field(
         default=None, description="Latest instant to see the patient (None: no deadline)"
+    )
+    decision_version: int | None = Field(
+        default=None,
+        ge=1,
+        description=(
+            "The version number of the referral's triage decision this acceptance records; a "
+            "later inclusion has a higher version (None on events sent before it was added)"
+        ),
     )
 
 

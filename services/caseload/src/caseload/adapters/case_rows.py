@@ -69,6 +69,7 @@ def case_from_row(row: Any) -> Case:
         discharge_reason=DischargeReason(row.discharge_reason) if row.discharge_reason else None,
         closed_at=row.closed_at,
         included_at=row.included_at,
+        included_version=row.included_version,
         referral_status=row.referral_status,
         attention=attention_from_json(row.attention),
         episode=row.referral_episode,
@@ -105,6 +106,7 @@ def case_values(case: Case) -> dict[str, Any]:
         "opened_at": case.opened_at,
         "closed_at": case.closed_at,
         "included_at": case.included_at,
+        "included_version": case.included_version,
         "referral_status": case.referral_status,
         "attention": attention_json(case.attention),
         "referral_episode": case.episode,
@@ -125,6 +127,7 @@ def attention_json(flag: Attention | None) -> dict[str, Any] | None:
         "raised_by": flag.raised_by,
         "raised_at": flag.raised_at.isoformat(),
         "cause": flag.cause,
+        "withdrawn_version": flag.withdrawn_version,
     }
 
 
@@ -137,6 +140,7 @@ def attention_from_json(value: dict[str, Any] | None) -> Attention | None:
         raised_by=value["raised_by"],
         raised_at=datetime.fromisoformat(value["raised_at"]),
         cause=value["cause"],
+        withdrawn_version=value.get("withdrawn_version"),  # absent on flags stored before it
     )
 
 

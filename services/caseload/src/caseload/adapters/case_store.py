@@ -129,6 +129,7 @@ class CaseStore:
             cases.c.status,
             cases.c.opened_at,
             cases.c.included_at,
+            cases.c.included_version,
             cases.c.closed_at,
         ).where(cases.c.referral_id == referral_id)
         return [
@@ -138,6 +139,7 @@ class CaseStore:
                 status=CaseStatus(r.status),
                 opened_at=r.opened_at,
                 included_at=r.included_at,
+                included_version=r.included_version,
                 closed_at=r.closed_at,
             )
             for r in await self.session.execute(query)

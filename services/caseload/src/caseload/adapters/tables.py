@@ -84,6 +84,8 @@ cases = sa.Table(
     # migration 0005: a referral included again after its case closed opens the next episode
     sa.Column("referral_episode", sa.Integer, nullable=False, server_default=sa.text("1")),
     sa.Column("follows_case_id", sa.String(64)),
+    # migration 0006: the standing inclusion's triage decision version (None: not sent)
+    sa.Column("included_version", sa.Integer),
     sa.Index("ux_cases_referral_episode", "referral_id", "referral_episode", unique=True),
     sa.Index(
         "ux_cases_open_patient",

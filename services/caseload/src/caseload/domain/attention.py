@@ -21,6 +21,7 @@ class Attention:
     raised_by: str
     raised_at: datetime
     cause: str  # the upstream fact, e.g. "decision-reversed:v3" or "referral-revoked"
+    withdrawn_version: int | None = None  # the reversed inclusion's triage decision version
 
     def same_cause(self, other: Attention) -> bool:
         """A redelivered or repeated fact raises nothing new."""

@@ -66,6 +66,7 @@ class AcceptedReferral:
     practice_code: str | None = None
     referral_id: str | None = None
     decided_at: datetime | None = None
+    decision_version: int | None = None  # the inclusion's triage decision version, when known
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +103,7 @@ class Case(FollowsReferral):
     discharge_reason: DischargeReason | None = None
     closed_at: datetime | None = None
     included_at: datetime | None = None  # when the MDT decided the inclusion now standing
+    included_version: int | None = None  # its triage decision version (None: not sent)
     referral_status: str | None = None  # set when the referral went on hold, resumed, ...
     attention: Attention | None = None
     episode: int = FIRST_EPISODE  # cases opened from the same referral, counting this one
@@ -131,6 +133,7 @@ class Case(FollowsReferral):
             practice_code=referral.practice_code,
             referral_id=referral.referral_id,
             included_at=referral.decided_at,
+            included_version=referral.decision_version,
             episode=start.episode if start else FIRST_EPISODE,
             follows_case_id=follows.case_id if follows else None,
         )

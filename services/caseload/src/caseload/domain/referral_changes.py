@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from caseload.domain.attention import Attention
+from caseload.domain.episodes import Inclusion
 from caseload.domain.errors import CaseNotActive
 from caseload.domain.events import (
     CaseManagerSummary,
@@ -39,6 +40,7 @@ class FollowsReferral:
     next_review_on: date | None
     closed_at: datetime | None
     included_at: datetime | None
+    included_version: int | None
     referral_status: str | None
     attention: Attention | None
     _events: list[DomainEvent]
@@ -67,17 +69,41 @@ class FollowsReferral:
         if self.attention is not None and self.attention.action is action:
             self.attention = None
 
-    def confirm_inclusion(self, *, decided_at: datetime, decided_by: str) -> bool:
-        """The MDT included the patient again after withdrawing the inclusion: keep the case."""
+    @property
+    def standing_inclusion(self) -> Inclusion:
+        """The MDT inclusion the case now answers (and every one before it)."""
+        return Inclusion(decided_at=self.included_at, version=self.included_version)
+
+    def follow_inclusion(self, inclusion: Inclusion) -> None:
+        """A later inclusion of the referral now stands on the case."""
+        self.included_at = inclusion.decided_at
+        self.included_version = inclusion.version
+
+    def confirm_inclusion(self, inclusion: Inclusion, *, decided_by: str) -> bool:
+        """The MDT included the patient again after withdrawing the inclusion: keep the case.
+
+        Later than the withdrawal means a higher decision version than the inclusion withdrawn
+        (the MDT may backdate it to before the reversal); without versions, decided after it.
+        """
         flag = self.attention
         if flag is None or flag.action is not AttentionAction.CLOSE_WITH_HANDOVER:
             return False
-        if decided_at <= flag.raised_at:
+        withdrawn = Inclusion(decided_at=flag.raised_at, version=flag.withdrawn_version)
+        if not inclusion.is_later_than([withdrawn]):
             return False  # an older acceptance replayed: the withdrawal still stands
         self.attention = None
-        self.included_at = decided_at
-        self._log(decided_at, "re-included", "the MDT included the patient again", decided_by)
+        self.follow_inclusion(inclusion)
+        at = inclusion.decided_at or flag.raised_at
+        self._log(at, "re-included", "the MDT included the patient again", decided_by)
         return True
+
+    def withdrawal_is_stale(self, withdrawn_version: int | None) -> bool:
+        """Whether a reversal withdrew an inclusion older than the one standing on the case (a
+        replay after the MDT included the patient again): it must not flag or close the case."""
+        standing = self.included_version
+        return (
+            withdrawn_version is not None and standing is not None and withdrawn_version < standing
+        )
 
     def correct_need_level(self, need_level: NeedLevel, *, decided_by: str, now: datetime) -> None:
         """The MDT corrected its inclusion to another need level (ownership follows)."""

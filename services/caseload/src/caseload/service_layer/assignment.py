@@ -11,7 +11,7 @@ from caseload.adapters.new_cases import seen_replayed, settle_replay
 from caseload.domain.assignment import TeamLeadOverride
 from caseload.domain.caseloads import Caseloads
 from caseload.domain.cases import AcceptedReferral, Case
-from caseload.domain.episodes import NextEpisode, next_episode
+from caseload.domain.episodes import Inclusion, NextEpisode, next_episode
 from caseload.domain.errors import NotOnWaitingList
 from caseload.domain.mdt_review import MdtReview
 from caseload.domain.ownership import TransferTarget
@@ -49,7 +49,8 @@ async def assign_referral(
 
     A patient who already has an open case is not booked twice. A referral whose last case
     closed opens the next episode when the MDT's decision is newer than any its cases answered
-    (see domain.episodes); a redelivered decision opens nothing.
+    (by decision version, or decision time for events without one: see domain.episodes); a
+    redelivered decision opens nothing.
     """
     repo = repository(uow)
     # Every locality at once: a consumer batch reaches all three within a few events anyway, so
@@ -64,6 +65,7 @@ async def assign_referral(
         practice_code=accepted.practice_code,
         referral_id=accepted.referral_id,
         decided_at=accepted.decided_at,
+        decision_version=accepted.decision_version,
     )
     replayed = seen_replayed(accepted.referral_id)  # it failed a batch: the referral has a case
     if replayed:
@@ -73,7 +75,9 @@ async def assign_referral(
     start: NextEpisode | None = None
     if replayed:  # which episode, if any, does this decision open?
         earlier = await repo.episodes_of_referral(accepted.referral_id)
-        start = next_episode(earlier, decided_at=accepted.decided_at)
+        start = next_episode(
+            earlier, decided_at=accepted.decided_at, decision_version=accepted.decision_version
+        )
         if start is None:
             log.info("referral %s: its cases already answer this decision", accepted.referral_id)
             return None
@@ -91,7 +95,7 @@ async def follow_repeated_acceptance(
 
     A later decision at another need level moves the case to the owner that level calls for;
     one after a withdrawn inclusion keeps the case; one on a held referral ends the hold. The
-    same or an older decision changes nothing.
+    same or an older decision (by version where the event names it) changes nothing.
     """
     repo = repository(uow)
     open_id = caseloads.ledger.open_case_for(accepted.patient_key)
@@ -99,11 +103,12 @@ async def follow_repeated_acceptance(
     if case is None or case.referral_id != accepted.referral_id:
         log.info("referral %s: patient already has an open case", accepted.referral_id)
         return None
-    if case.included_at is not None and accepted.decided_at <= case.included_at:
+    inclusion = Inclusion(decided_at=accepted.decided_at, version=accepted.decision_version)
+    if not inclusion.is_later_than([case.standing_inclusion]):
         return None  # the standing inclusion again, or an older one
     now = clock.now()
-    case.confirm_inclusion(decided_at=accepted.decided_at, decided_by=accepted.decided_by)
-    case.included_at = accepted.decided_at
+    case.confirm_inclusion(inclusion, decided_by=accepted.decided_by)
+    case.follow_inclusion(inclusion)
     released = caseloads.end_hold(
         case, decided_at=accepted.decided_at, decided_by=accepted.decided_by
     )

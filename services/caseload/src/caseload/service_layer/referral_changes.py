@@ -58,6 +58,7 @@ async def reverse_decision(
         raised_by=reversed_.reversed_by,
         raised_at=reversed_.reversed_at,
         cause=f"decision-reversed:v{reversed_.reversed_version}",
+        withdrawn_version=reversed_.reversed_version,
     )
     return await _withdraw_inclusion(uow, reversed_.referral_id, flag, clock=clock)
 
@@ -104,8 +105,8 @@ async def _withdraw_inclusion(
     if found is None:
         return None
     caseloads, case = found
-    if case.is_closed:
-        return case
+    if case.is_closed or case.withdrawal_is_stale(flag.withdrawn_version):
+        return case  # nothing open, or a replayed reversal of an inclusion since superseded
     now = clock.now()
     if case.status is CaseStatus.WAITING:  # nobody started: the waiting place simply goes
         caseloads.withdraw(case, reason=flag.reason, by=flag.raised_by, now=now)

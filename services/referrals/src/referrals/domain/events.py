@@ -62,6 +62,7 @@ class ReferralAccepted:
     eligibility_criteria: tuple[str, ...]
     decided_by: str
     decided_at: datetime
+    decision_version: int  # the triage decision's number: a later inclusion has a higher one
     when_to_see: WhenToSee | None = None  # caseload can plan the first visit by it
 
 

@@ -128,6 +128,7 @@ class TriageRecord:
                 eligibility_criteria=decision.eligibility_criteria,
                 decided_by=decision.decided_by.text,
                 decided_at=decision.decided_at,
+                decision_version=decision.version,
                 when_to_see=self.when_to_see,
             )
         )

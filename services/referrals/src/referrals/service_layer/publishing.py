@@ -67,6 +67,7 @@ def to_payload(event: domain.DomainEvent) -> EventPayload | None:
                 eligibility_criteria=list(event.eligibility_criteria),
                 decided_by=event.decided_by,
                 decided_at=event.decided_at,
+                decision_version=event.decision_version,
                 **_window(event.when_to_see),
             )
         case domain.ReferralExcluded():
