@@ -41,6 +41,7 @@ from typing import Any
 
 import asyncpg
 import httpx
+import uvloop
 from sqlalchemy import event as sa_event
 
 GOAL_RATIO = 0.30
@@ -127,6 +128,53 @@ def timed_result(
     }
 
 
+class AsgiClient:
+    """Calls the app as an ASGI server does once it has parsed a request (scope, receive,
+    send), with none of an HTTP client library's own work: the server's cost alone, as a load
+    generator in another process would see it. (`--client httpx` uses httpx's ASGI transport.)"""
+
+    def __init__(self, app: Any, headers: dict[str, str]) -> None:
+        self.app = app
+        self.headers = [(k.lower().encode(), v.encode()) for k, v in headers.items()]
+
+    async def request(self, method: str, path: str, body: bytes = b"") -> tuple[int, bytes]:
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": method,
+            "scheme": "http",
+            "path": path,
+            "raw_path": path.encode(),
+            "query_string": b"",
+            "root_path": "",
+            "headers": [*self.headers, (b"content-length", str(len(body)).encode())],
+            "client": ("127.0.0.1", 50000),
+            "server": ("referrals", 80),
+        }
+        delivered = False
+        status = 0
+        chunks: list[bytes] = []
+
+        async def receive() -> dict[str, Any]:
+            nonlocal delivered
+            if not delivered:
+                delivered = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            await asyncio.Event().wait()  # the client never disconnects
+            raise AssertionError("unreachable")
+
+        async def send(message: dict[str, Any]) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+
+        await self.app(scope, receive, send)
+        return status, b"".join(chunks)
+
+
 class StatementCounter:
     """Round trips the service's engine makes: statements, BEGINs and COMMITs/ROLLBACKs."""
 
@@ -183,6 +231,7 @@ async def bench_both(
     rounds: int,
     seed: int,
     relay: bool,
+    client_kind: str,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Service creates and plain inserts in alternating rounds, so a neighbour's load on this
     shared machine falls on both alike; (service result, plain insert result)."""
@@ -212,14 +261,26 @@ async def bench_both(
     service, plain, floor = Phase(concurrency), Phase(concurrency), Phase(concurrency)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
+        asgi = AsgiClient(app, headers)
         async with httpx.AsyncClient(transport=transport, base_url="http://referrals") as client:
 
+            async def post(path: str, body: bytes) -> tuple[int, bytes]:
+                if client_kind == "asgi":
+                    return await asgi.request("POST", path, body)
+                r = await client.post(path, content=body, headers=headers)
+                return r.status_code, r.content
+
+            async def get(path: str) -> int:
+                if client_kind == "asgi":
+                    return (await asgi.request("GET", path))[0]
+                return (await client.get(path)).status_code
+
             async def create(i: int) -> None:
-                r = await client.post("/fhir/ServiceRequest", content=bodies[i], headers=headers)
-                if r.status_code == 201:
-                    created.append(r.json()["id"])
+                status, body = await post("/fhir/ServiceRequest", bodies[i])
+                if status == 201:
+                    created.append(json.loads(body)["id"])
                 else:
-                    failures.append(f"{r.status_code} {r.text[:200]}")
+                    failures.append(f"{status} {body[:200]!r}")
 
             await drive(warmup, concurrency, create)
             if failures:
@@ -229,8 +290,7 @@ async def bench_both(
                 await create(warmup + i)
 
             async def alive(i: int) -> None:
-                r = await client.get("/healthz")
-                assert r.status_code == 200
+                assert await get("/healthz") == 200
 
             insert, close = await plain_insert(env["DATABASE_URL"], created[0], concurrency)
             counter = StatementCounter(app.state.runtime.engine)
@@ -317,6 +377,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
             rounds=3 if args.quick else 5,
             seed=args.seed,
             relay=args.relay,
+            client_kind=args.client,
         )
     finally:
         if own:
@@ -348,9 +409,18 @@ def main() -> None:
         help="run the outbox relay in the service process, as deployed (default: off, so only "
         "the create is timed; each commit then sends a NOTIFY for a relay elsewhere)",
     )
+    parser.add_argument(
+        "--client",
+        choices=("asgi", "httpx"),
+        default="asgi",
+        help="asgi: call the app as a server does (the server's cost alone); httpx: through "
+        "httpx's ASGI transport (adds the client library's own work to every request)",
+    )
     args = parser.parse_args()
     args.quick = args.quick or os.environ.get("CCH_BENCH_QUICK") == "1"
-    result = asyncio.run(main_async(args))
+    # the event loop the service runs on when deployed (uvicorn picks uvloop, which
+    # uvicorn[standard] installs); both sides of the comparison run on it
+    result = uvloop.run(main_async(args))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2))
     print(json.dumps(result, indent=2))

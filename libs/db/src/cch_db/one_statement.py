@@ -3,40 +3,28 @@
 Postgres runs one statement atomically: every data-modifying CTE in it commits together or
 not at all. A write whose state, audit and outbox rows fit in one statement therefore needs
 one round trip, where a unit of work needs at least three (BEGIN, the statement, COMMIT).
-The statement is built with SQLAlchemy once, compiled once for asyncpg, and run on the
-pooled driver connection itself (asyncpg prepares it once per connection).
+The statement is built with SQLAlchemy once, compiled once for asyncpg, and run on a driver
+connection (cch_db.driver_pool; asyncpg prepares it once per connection).
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import Mapping
 from typing import Any
 
 import asyncpg
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
-from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql.compiler import SQLCompiler
 
+from cch_db.driver_pool import DriverPool
+
 _ASYNCPG = PGDialect_asyncpg()  # type: ignore[no-untyped-call]
-_BROKEN = (OSError, asyncpg.InterfaceError, asyncpg.ConnectionDoesNotExistError)
 
 
-@asynccontextmanager
-async def driver_connection(engine: AsyncEngine) -> AsyncIterator[asyncpg.Connection]:
-    """The pooled asyncpg connection without SQLAlchemy's Connection around it (the pool's own
-    checkout and checkin events, such as the idle ping, still run). Nothing here begins a
-    transaction: each statement commits on its own."""
-    raw = await engine.raw_connection()
-    try:
-        yield raw.driver_connection
-    except _BROKEN:
-        raw.invalidate()  # the pool must not hand this connection out again
-        raise
-    finally:
-        raw.close()  # back to the pool (a no-op after invalidate)
+class JsonText(str):
+    """A JSON column's value already serialised (e.g. the body a response sends too)."""
 
 
 class OneStatement:
@@ -65,13 +53,14 @@ class OneStatement:
         values: list[Any] = []
         for name, is_json in self._plan:
             value = params[name] if name in params else given[name]
-            values.append(json.dumps(value) if is_json and value is not None else value)
+            if is_json and value is not None and not isinstance(value, JsonText):
+                value = orjson.dumps(value).decode()
+            values.append(value)
         return values
 
-    async def fetchrow(self, engine: AsyncEngine, params: Mapping[str, Any]) -> asyncpg.Record:
+    async def fetchrow(self, pool: DriverPool, params: Mapping[str, Any]) -> asyncpg.Record:
         """Run the statement (it commits on its own) and return its one row."""
-        async with driver_connection(engine) as connection:
-            row = await connection.fetchrow(self.sql, *self.args(params))
+        row = await pool.fetchrow(self.sql, *self.args(params))
         if row is None:  # pragma: no cover - the statements used here always answer a row
             raise LookupError("the statement returned no row")
         return row

@@ -14,7 +14,7 @@ OFFSET_PARAM = "_offset"
 
 def public_base(request: Request) -> str:
     """The base URL the client used, honouring a gateway's X-Forwarded-* headers."""
-    proto = request.headers.get("x-forwarded-proto") or request.url.scheme
+    proto = request.headers.get("x-forwarded-proto") or request.scope.get("scheme", "http")
     host = request.headers.get("x-forwarded-host") or request.headers.get("host") or "localhost"
     prefix = (request.headers.get("x-forwarded-prefix") or "").rstrip("/")
     return f"{proto}://{host}{prefix}"

@@ -1,8 +1,8 @@
 """`application/fhir+json` responses and request-body parsing with size and JSON checks."""
 
-import json
 from typing import Any
 
+import orjson
 from fastapi import Request
 from fastapi.responses import JSONResponse
 
@@ -18,7 +18,7 @@ class FhirResponse(JSONResponse):
     media_type = FHIR_JSON
 
     def render(self, content: Any) -> bytes:
-        return json.dumps(content, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        return orjson.dumps(content)
 
 
 def outcome_response(error: FhirError, headers: dict[str, str] | None = None) -> FhirResponse:
@@ -39,7 +39,7 @@ async def read_resource(request: Request, *, max_bytes: int = MAX_BODY_BYTES) ->
     if not body:
         raise FhirError.of(400, "required", "request body is empty")
     try:
-        parsed = json.loads(body)
+        parsed = orjson.loads(body)  # strict JSON: no NaN or Infinity, valid UTF-8 only
     except (ValueError, UnicodeDecodeError) as exc:
         raise FhirError.of(400, "structure", f"body is not valid JSON: {exc}") from exc
     if not isinstance(parsed, dict):

@@ -2,6 +2,7 @@
 
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
+import gc
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
@@ -60,6 +61,10 @@ def create_service_app(service: ServiceDefinition) -> FastAPI:
             runtime.spawn("consumer", runtime.consumer.run())
         for job in service.background:
             runtime.spawn(getattr(job, "__name__", "job"), job(runtime))
+        # what start-up built lives as long as the process: keep it out of the collector's
+        # scans, which every request's short-lived objects would otherwise trigger
+        gc.collect()
+        gc.freeze()
         log.info("%s started", service.name)
         try:
             yield

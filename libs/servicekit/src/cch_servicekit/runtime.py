@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from cch_auth import TokenVerifier
 from cch_db import create_engine, session_factory
+from cch_db.driver_pool import DriverPool
 from cch_messaging import (
     EventConsumer,
     HandlerRegistry,
@@ -33,6 +34,7 @@ class Runtime:
     inbox: sa.Table
     kafka: KafkaSettings
     verifier: TokenVerifier
+    driver: DriverPool  # for hot paths that are one statement each (cch_db.one_statement)
     relay: OutboxRelay | None = None
     consumer: EventConsumer | None = None
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
@@ -60,6 +62,7 @@ class Runtime:
             closer = getattr(resource, "aclose", None)
             if closer is not None:
                 await closer()
+        await self.driver.close()
         await self.engine.dispose()
 
 
@@ -102,6 +105,7 @@ def build_runtime(
         inbox=metadata.tables[f"{schema}.inbox"],
         kafka=kafka,
         verifier=verifier,
+        driver=DriverPool(settings.database_url, schema=schema, size=settings.db_pool_size),
     )
     if settings.run_relay:
         runtime.relay = OutboxRelay(

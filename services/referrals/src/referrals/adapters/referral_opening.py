@@ -9,9 +9,9 @@ from typing import Any
 import asyncpg
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from cch_db.one_statement import OneStatement
+from cch_db.driver_pool import DriverPool
+from cch_db.one_statement import JsonText, OneStatement
 from cch_messaging.outbox_rows import (
     OutgoingEvent,
     notify_relay,
@@ -174,10 +174,11 @@ OPENING_ALONE = {
 
 
 async def open_alone(
-    engine: AsyncEngine,
+    pool: DriverPool,
     item: Referral,
     *,
     resource: dict[str, Any],
+    resource_text: str,
     access: dict[str, Any] | None,
     events: list[OutgoingEvent],
 ) -> bool:
@@ -186,6 +187,7 @@ async def open_alone(
     is already held (nothing written: the caller locks and links). Raises IdentifierConflict
     when another patient's arrival took the identifier in the same instant."""
     params = referral_row(item, resource) | outbox_params(events)
+    params["v_resource"] = JsonText(resource_text)
     ident = item.identifiers[0] if item.identifiers else None
     if ident is not None:
         params |= {"i_system": ident.system, "i_value": ident.value}
@@ -193,7 +195,7 @@ async def open_alone(
         params |= {f"a_{k}": v for k, v in access.items()}
     statement = OPENING_ALONE[(ident is not None, access is not None, relay_needs_notify(outbox))]
     try:
-        row = await statement.fetchrow(engine, params)
+        row = await statement.fetchrow(pool, params)
     except asyncpg.UniqueViolationError as exc:
         if ident is None or exc.table_name != referrer_identifier.name:
             raise

@@ -14,7 +14,7 @@ from cch_contracts import patient_key
 from cch_fhir.bundle import history, paging, public_base
 from cch_fhir.capability import capability_statement
 from cch_fhir.errors import FhirError, not_found
-from cch_fhir.http import FhirResponse, expect_type, read_resource
+from cch_fhir.http import FHIR_JSON, FhirResponse, expect_type, read_resource
 from cch_fhir.versioning import parse_if_match, version_headers
 from cch_messaging import MessagingUnitOfWork
 from cch_servicekit import PrincipalDep, RuntimeDep
@@ -175,7 +175,7 @@ async def create(request: Request, runtime: RuntimeDep, principal: PrincipalDep)
     alone = not if_none_exist or _guards_own_identifier(if_none_exist, parsed.request)
     if alone:
         received = await receive_alone(
-            runtime.engine, parsed.request, clock=clock, accessor=arrival
+            runtime.driver, parsed.request, clock=clock, accessor=arrival
         )
         if received is not None:
             return _received(request, received)
@@ -238,9 +238,10 @@ def _guards_own_identifier(if_none_exist: str, request: ReferralRequest) -> bool
 
 def _received(request: Request, received: Received) -> Response:
     status = 201 if received.outcome is ArrivalOutcome.CREATED else 200
-    return FhirResponse(
-        received.resource, status_code=status, headers=_headers(request, received.resource)
-    )
+    headers = _headers(request, received.resource)
+    if received.body is not None:
+        return Response(received.body, status_code=status, headers=headers, media_type=FHIR_JSON)
+    return FhirResponse(received.resource, status_code=status, headers=headers)
 
 
 @router.post("/ServiceRequest/$validate", summary="$validate: an OperationOutcome, nothing stored")

@@ -1,5 +1,6 @@
 """ServiceRequest search, with `_include=ServiceRequest:patient` (one Patient per person)."""
 
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 import sqlalchemy as sa
@@ -126,7 +127,7 @@ async def search(
     return FhirResponse(bundle)
 
 
-def _patients(rows: list[Any]) -> list[dict[str, Any]]:
+def _patients(rows: Sequence[Any]) -> list[dict[str, Any]]:
     """One Patient per distinct person on the page, in the order they first appear."""
     found: dict[str, dict[str, Any]] = {}
     for row in rows:

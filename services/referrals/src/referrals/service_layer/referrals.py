@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+import orjson
 
+from cch_db.driver_pool import DriverPool
 from cch_messaging import MessagingUnitOfWork
 from cch_messaging.outbox_rows import outgoing_event
 from referrals.adapters.access_log import Accessor
@@ -48,10 +49,11 @@ class Received:
     referral: Referral
     outcome: ArrivalOutcome
     resource: dict[str, Any]
+    body: str | None = None  # the resource as compact JSON, when already serialised
 
 
 async def receive_alone(
-    engine: AsyncEngine,
+    pool: DriverPool,
     request: ReferralRequest,
     *,
     clock: Clock,
@@ -65,6 +67,7 @@ async def receive_alone(
     first = link_or_create(request, existing=(), referral_id=new_id(), received_at=clock.now())
     referral = first.referral
     resource = to_service_request(referral)
+    body = orjson.dumps(resource).decode()
     events = [
         outgoing_event(
             payload,
@@ -75,9 +78,12 @@ async def receive_alone(
         for payload in pending_payloads(referral)
     ]
     access = _access_row(accessor, first, ArrivalOutcome.CREATED)
-    if not await open_alone(engine, referral, resource=resource, access=access, events=events):
+    opened = await open_alone(
+        pool, referral, resource=resource, resource_text=body, access=access, events=events
+    )
+    if not opened:
         return None
-    return Received(referral, first.outcome, resource)
+    return Received(referral, first.outcome, resource, body)
 
 
 async def receive(
