@@ -1,18 +1,23 @@
 """P4: FHIR ServiceRequest create (validated, stored, outbox row, audit row) against a plain
 asyncpg INSERT of the same referral row, both with concurrent clients on the same Postgres.
 
-* service: the referrals app in-process (httpx ASGI transport, no socket), consumer off and, by
-  default, relay off so only the create is timed: JWT check, body parse, structural check and
-  programme rules, then one transaction of four round trips: BEGIN; one statement writing the
-  referral, its first version, the referrer identifier and the access audit row (the usual
-  arrival: a new patient, a new identifier; others take the locked path); the outbox row;
-  COMMIT. Each request is a new patient (a 201). The pool is sized to the clients (DB_POOL_SIZE).
+* service: the referrals app in-process, consumer off and, by default, relay off so only the
+  create is timed: JWT check, body parse, structural check and programme rules, then one
+  statement committed on its own (one round trip, no BEGIN/COMMIT) writing the referral, its
+  first version, the referrer identifier, the access audit row and the outbox row (the usual
+  arrival: a new patient, a new identifier; others take the locked path). Each request is a new
+  patient (a 201). The driver pool is sized to the clients (DB_POOL_SIZE).
+  The client (`--client asgi`, the default) calls the app as an ASGI server does once it has
+  parsed a request, so the figure is the server's work alone, as a load generator in another
+  process would see it; `--client httpx` goes through httpx's ASGI transport instead and so
+  adds that client library's own work to every request.
 * baseline: asyncpg pool, the same number of concurrent clients, one INSERT per request of the
   referral row the service stored (same columns, same JSON state and resource), new ids.
+* both run on uvloop, the event loop uvicorn uses when deployed.
 * the two alternate in rounds in one process, so load from neighbours on a shared machine falls
   on both alike. Reported for each: requests/s, p50/p99 latency, this process's CPU per request
-  (the service figure includes the in-process HTTP client; `healthz_same_client` is that
-  client+app floor with no work), and the service's database round trips per create.
+  (`healthz_same_client` is the client+app floor with no work), and the service's database
+  round trips per create (statements on the engine and on the driver pool, BEGINs, COMMITs).
 Goal: service requests/s >= 30% of the baseline's.
 
     uv run python services/referrals/bench/bench_create.py --out /tmp/p4.json [--quick] [--relay]
@@ -176,15 +181,24 @@ class AsgiClient:
 
 
 class StatementCounter:
-    """Round trips the service's engine makes: statements, BEGINs and COMMITs/ROLLBACKs."""
+    """Round trips the service makes: the engine's statements, BEGINs and COMMITs/ROLLBACKs,
+    and the driver pool's single statements."""
 
-    def __init__(self, engine: Any) -> None:
+    def __init__(self, runtime: Any) -> None:
         self.count = 0
         self.engine_on = False
-        self.engine = engine.sync_engine
+        self.engine = runtime.engine.sync_engine
         self.names = ("before_cursor_execute", "begin", "commit", "rollback")
         for name in self.names:
             sa_event.listen(self.engine, name, self._one)
+        self.driver = runtime.driver
+        fetchrow = self.driver.fetchrow
+
+        async def counted(sql: str, *args: Any) -> Any:
+            self._one()
+            return await fetchrow(sql, *args)
+
+        self.driver.fetchrow = counted
 
     def _one(self, *args: Any, **kwargs: Any) -> None:
         self.count += self.engine_on
@@ -192,6 +206,7 @@ class StatementCounter:
     def close(self) -> None:
         for name in self.names:
             sa_event.remove(self.engine, name, self._one)
+        del self.driver.fetchrow  # the class's own method again
 
 
 class Phase:
@@ -293,7 +308,7 @@ async def bench_both(
                 assert await get("/healthz") == 200
 
             insert, close = await plain_insert(env["DATABASE_URL"], created[0], concurrency)
-            counter = StatementCounter(app.state.runtime.engine)
+            counter = StatementCounter(app.state.runtime)
             try:
                 await drive(warmup, concurrency, insert)
                 for _ in range(rounds):

@@ -7,13 +7,13 @@ commit together, or not at all, in one round trip.
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 
@@ -50,7 +50,7 @@ _JSON_COLUMNS = ("payload", "headers")
 def headers_json(context: tuple[str | None, ...]) -> str:
     """Correlation, causation and trace of what caused an event, as the outbox's JSON."""
     names = ("correlationid", "causationid", "traceparent")
-    return json.dumps({k: v for k, v in zip(names, context, strict=True) if v})
+    return orjson.dumps({k: v for k, v in zip(names, context, strict=True) if v}).decode()
 
 
 def outgoing_event(
