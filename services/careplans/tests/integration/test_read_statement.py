@@ -15,6 +15,7 @@ from careplans.service_layer.access import POLICY
 from cch_auth import Principal
 from cch_auth.smart import Interaction, parse_scopes
 from cch_db import create_engine
+from cch_db.driver_pool import DriverPool
 
 pytestmark = pytest.mark.integration
 
@@ -87,9 +88,16 @@ async def engine(infra):
     await engine.dispose()
 
 
+@pytest.fixture
+async def driver(infra):
+    pool = DriverPool(infra.service_env("careplans")["DATABASE_URL"], schema="careplans", size=2)
+    yield pool
+    await pool.close()
+
+
 @pytest.mark.parametrize("status", ["active", "proposed", "inactive"])
 async def test_read_statement_agrees_with_the_policy_and_audits_each_read(
-    client, platform, engine, status
+    client, platform, engine, driver, status
 ):
     tag = uuid.uuid4().hex[:8]
     pat = await post(client, platform, patient(new_nhs_number()))
@@ -109,7 +117,7 @@ async def test_read_statement_agrees_with_the_policy_and_audits_each_read(
                 at=at,
             ).allowed
             found = await read_and_audit(
-                engine, principal, rtype="CarePlan", rid=plan["id"], grants=grants, at=at
+                driver, principal, rtype="CarePlan", rid=plan["id"], grants=grants, at=at
             )
             assert found.found and found.allowed == expected, (principal, at)
             assert (found.body is not None) == expected
@@ -120,14 +128,16 @@ async def test_read_statement_agrees_with_the_policy_and_audits_each_read(
     assert "0" in outcomes and "4" in outcomes
 
 
-async def test_missing_record_is_audited_as_a_deny_unless_the_caller_may_learn_of_it(engine):
+async def test_missing_record_is_audited_as_a_deny_unless_the_caller_may_learn_of_it(
+    engine, driver
+):
     stranger = Principal("x", frozenset({"clinician"}), parse_scopes("user/CarePlan.rs"), None)
     trusted = Principal("p", frozenset(), parse_scopes("system/*.rs"), "cch-platform")
     for principal, audited in ((stranger, [("4", "denied: need-to-know")]), (trusted, [])):
         rid = f"missing-{uuid.uuid4().hex[:8]}"
         grants = POLICY.grants(principal, resource_type="CarePlan", interaction=Interaction.READ)
         found = await read_and_audit(
-            engine, principal, rtype="CarePlan", rid=rid, grants=grants, at=DURING
+            driver, principal, rtype="CarePlan", rid=rid, grants=grants, at=DURING
         )
         assert not found.found and not found.allowed
         assert await audit_rows(engine, rid) == audited

@@ -11,11 +11,9 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-import asyncpg
-from sqlalchemy.ext.asyncio import AsyncEngine
-
 from careplans.domain.access import TEAM_STATUSES_GRANTING, Grants
 from cch_auth import Principal
+from cch_db.driver_pool import DriverPool
 
 DENIED_DETAIL = "denied: need-to-know"
 
@@ -70,7 +68,7 @@ class RecordRead:
 
 
 async def read_and_audit(
-    engine: AsyncEngine,
+    pool: DriverPool,
     principal: Principal,
     *,
     rtype: str,
@@ -79,32 +77,23 @@ async def read_and_audit(
     at: datetime,
     interaction: str = "read",
 ) -> RecordRead:
-    # the pooled DBAPI connection without SQLAlchemy's Connection around it (the pool's own
-    # checkout/checkin events, such as the idle ping, still run)
-    raw = await engine.raw_connection()
-    try:
-        pg: asyncpg.Connection = raw.driver_connection  # type: ignore[assignment]
-        row = await pg.fetchrow(
-            _READ,
-            rtype,
-            rid,
-            grants.every_patient,
-            grants.organisation,
-            grants.practitioner,
-            grants.launch_patient,
-            at,
-            principal.actor,
-            json.dumps(sorted(principal.roles)),
-            principal.organisation,
-            interaction,
-            grants.reveals_missing,
-            _GRANTING,
-        )
-    except (OSError, asyncpg.InterfaceError, asyncpg.ConnectionDoesNotExistError):
-        raw.invalidate()  # the pool must not hand this connection out again
-        raise
-    finally:
-        raw.close()  # back to the pool (a no-op after invalidate)
+    # one statement on a driver connection (cch_db.driver_pool): no ORM, no transaction
+    row = await pool.fetchrow(
+        _READ,
+        rtype,
+        rid,
+        grants.every_patient,
+        grants.organisation,
+        grants.practitioner,
+        grants.launch_patient,
+        at,
+        principal.actor,
+        json.dumps(sorted(principal.roles)),
+        principal.organisation,
+        interaction,
+        grants.reveals_missing,
+        _GRANTING,
+    )
     if row is None or row["allowed"] is None:
         return RecordRead(found=False, allowed=False)
     return RecordRead(

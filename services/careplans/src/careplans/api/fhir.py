@@ -210,7 +210,7 @@ async def read(rtype: str, rid: str, runtime: RuntimeDep, principal: PrincipalDe
     """The hot path: one statement reads, checks need-to-know and audits (record_read.py);
     served by DirectRoute, so no per-request dependency solving."""
     _type(rtype)
-    found = await read_record(runtime.engine, principal, rtype=rtype, rid=rid, at=datetime.now(UTC))
+    found = await read_record(runtime.driver, principal, rtype=rtype, rid=rid, at=datetime.now(UTC))
     assert found.body is not None and found.last_updated is not None
     return Response(
         found.body,
