@@ -3,7 +3,7 @@
 import asyncio
 import contextlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from aiokafka import TopicPartition
@@ -82,12 +82,28 @@ async def group_lag(
         await _stop(consumer)
 
 
+def _with_end(row: PartitionLag, ends: dict[TopicPartition, int]) -> PartitionLag:
+    return replace(
+        row, end_offset=ends.get(TopicPartition(row.topic, row.partition), row.end_offset)
+    )
+
+
 async def stream_overview(kafka: KafkaSettings) -> dict[str, Any]:
     topics = [t.value for t in Topic]
     dlqs = [dlq_topic(t) for t in topics]
     ends = await end_offsets(kafka, topics + dlqs)
     main = {tp: e for tp, e in ends.items() if not tp.topic.endswith(DLQ_SUFFIX)}
     lags = await asyncio.gather(*(group_lag(kafka, g, main) for g in CONSUMER_GROUPS))
+    # the ends again, read after the commits: consumers moved on meanwhile, and a committed
+    # offset shown beyond its partition's end would make no sense to whoever reads this
+    ends = await end_offsets(kafka, topics + dlqs)
+    lags = [
+        [
+            replace(r, end_offset=ends.get(TopicPartition(r.topic, r.partition), r.end_offset))
+            for r in rows
+        ]
+        for rows in lags
+    ]
     per_topic: dict[str, Any] = {}
     for tp, end in sorted(ends.items()):
         entry = per_topic.setdefault(tp.topic, {"partitions": 0, "end_offset_total": 0})
@@ -138,8 +154,8 @@ async def read_dead_letters(
             for tp, records in batch.items():
                 for r in records:
                     letters.append(_letter(tp, r))
-            done = all(await _at_end(consumer, tp, end) for tp, end in wanted.items())
-            if done:
+            reached = [await _at_end(consumer, tp, end) for tp, end in wanted.items()]
+            if all(reached):
                 break
     finally:
         await _stop(consumer)
