@@ -130,7 +130,7 @@ class ResourceStore:
                 **index_values(index),
             )
         )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
+        if result.rowcount != 1:
             return False
         await self._keep_version(content, version=new_version, method=method, at=at)
         if rtype == "CareTeam":

@@ -20,13 +20,14 @@ from careplans.domain.vocabulary import (
     PlanKind,
 )
 from careplans.fhir.dates import period_range
-from careplans.fhir.issues import IssueCode, ValidationIssue, advice, rule_broken
+from careplans.fhir.issues import ValidationIssue, advice, rule_broken
 from careplans.fhir.references import (
     REFERENCE_TARGETS,
     all_reference_strings,
     parse_reference,
     references_at,
 )
+from cch_fhir.errors import IssueCode
 
 Resource = dict[str, Any]
 

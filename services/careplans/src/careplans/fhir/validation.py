@@ -17,12 +17,12 @@ from pydantic import ValidationError
 
 from careplans.fhir.business_rules import RULES
 from careplans.fhir.issues import (
-    IssueCode,
     ValidationIssue,
     ValidationResult,
     malformed,
     result_of,
 )
+from cch_fhir.errors import IssueCode
 
 SUPPORTED_TYPES: tuple[str, ...] = ("CarePlan", "CareTeam", "Goal", "Flag", "Patient")
 _NOT_R4 = {"valueCodeableReference", "valueRatioRange", "fhir_comments"}
