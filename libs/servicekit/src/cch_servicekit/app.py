@@ -1,8 +1,8 @@
 """create_service_app(): routers, error handling, health, metrics, tracing, background loops."""
 
+import gc
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
-import gc
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
