@@ -12,6 +12,7 @@ from fastapi import APIRouter, FastAPI, Response
 from cch_messaging import HandlerRegistry
 from cch_observability.logging import configure_logging
 from cch_observability.metrics import metrics_response
+from cch_servicekit.direct_route import DirectLane
 from cch_servicekit.errors import Problem, install_error_handlers
 from cch_servicekit.health import router as health_router
 from cch_servicekit.middleware import HttpMetricsMiddleware, RequestContextMiddleware
@@ -82,7 +83,9 @@ def create_service_app(service: ServiceDefinition) -> FastAPI:
         swagger_ui_parameters={"persistAuthorization": True},
     )
     install_error_handlers(app, service.domain_errors)
-    # added last runs first: metrics see every response, including the 413s the context refuses
+    # added last runs first: metrics see every response, including the 413s the context refuses;
+    # the direct lane, added first, runs innermost, just before FastAPI's own routing
+    app.add_middleware(DirectLane, fastapi=app, routers=[health_router, *service.routers])
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(HttpMetricsMiddleware, service=service.name)
 
