@@ -13,9 +13,23 @@ from bench.report import Metric
 
 
 def _cpu(r: dict[str, Any]) -> str:
-    cpu = r.get("cpu_cores_used") or {}
+    """Cores busy while the figure was timed, where the run says; else over the whole run."""
+    cpu = r.get("cpu_cores_used_timed") or r.get("cpu_cores_used") or {}
     names = {"bench_python": "python", "postgres": "pg", "broker": "broker", "other": "other"}
     return " ".join(f"{names.get(k, k)} {v:.2f}" for k, v in cpu.items())
+
+
+def _best_of(r: dict[str, Any]) -> str:
+    rounds = r.get("rounds_events_per_s") or []
+    return f", best of {len(rounds)}" if len(rounds) > 1 else ""
+
+
+def _cpu_rows(r: dict[str, Any], g: str) -> list[Metric]:
+    rows = []
+    if "python_cpu_us_per_event" in r:
+        rows.append(Metric("  python CPU per event", r["python_cpu_us_per_event"], "us", group=g))
+    rows.append(Metric("  CPU cores used", _cpu(r), "cores", group=g))
+    return rows
 
 
 def metrics(result: dict[str, Any]) -> list[Metric]:
@@ -29,12 +43,13 @@ def metrics(result: dict[str, Any]) -> list[Metric]:
     if raw:
         out.append(
             Metric(
-                f"raw aiokafka produce+consume ({raw['events']:,} ev)",
+                f"raw aiokafka produce+consume ({raw['events']:,} ev{_best_of(raw)})",
                 raw["events_per_s"],
                 "events/s",
                 group=g,
             )
         )
+        out += _cpu_rows(raw, g)
     for key in THROUGHPUT_RUNS:
         r = result.get(key)
         if not r:
@@ -43,9 +58,10 @@ def metrics(result: dict[str, Any]) -> list[Metric]:
         writers = r["concurrent_writers"]
         who = f"{writers} writer{'s' if writers > 1 else ''}"
         handler = r.get("consumer_handler", "per-event")
+        label = r.get("label") or f"pipeline, {per_txn} ev/txn, {who}, {handler} handler"
         out.append(
             Metric(
-                f"pipeline, {per_txn} ev/txn, {who}, {handler} handler ({r['events']:,} ev)",
+                f"{label} ({r['events']:,} ev{_best_of(r)})",
                 r["events_per_s"],
                 "events/s",
                 group=g,
@@ -54,7 +70,7 @@ def metrics(result: dict[str, Any]) -> list[Metric]:
         if "ratio_to_raw" in r:
             out.append(
                 Metric(
-                    f"  ratio pipeline/raw ({per_txn} ev/txn, {handler} handler)",
+                    f"  ratio pipeline/raw ({key.removeprefix('pipeline_')})",
                     round(r["ratio_to_raw"] * 100, 1),
                     "%",
                     goal_ratio,
@@ -62,7 +78,7 @@ def metrics(result: dict[str, Any]) -> list[Metric]:
                     group=g,
                 )
             )
-        out.append(Metric("  CPU cores used", _cpu(r), "cores", group=g))
+        out += _cpu_rows(r, g)
     lat = result.get("latency")
     if lat:
         e2e = lat["end_to_end_s"]

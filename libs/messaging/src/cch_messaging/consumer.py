@@ -19,6 +19,7 @@ from cch_contracts import dlq_topic
 from cch_messaging.batches import Decoded, decode, runs
 from cch_messaging.handlers import BatchHandler, Handler, HandlerRegistry
 from cch_messaging.kafka import KafkaSettings
+from cch_messaging.kafka import cluster_id as broker_cluster_id
 from cch_messaging.uow import MessagingUnitOfWork
 from cch_observability.context import causation_id_var, correlation_id_var, traceparent_var
 from cch_observability.metrics import EVENTS_CONSUMED, EVENTS_DEAD_LETTERED
@@ -107,7 +108,7 @@ class EventConsumer:
             if self._admin is None:  # kept between checks: a new client each second costs more
                 self._admin = self._kafka.admin()
                 await self._admin.start()
-            cluster_id = (await self._admin.describe_cluster()).get("cluster_id")
+            cluster_id = await broker_cluster_id(self._admin, topic=self._topics[0])
         except (KafkaError, OSError, TimeoutError):
             await self._close_admin()
             return

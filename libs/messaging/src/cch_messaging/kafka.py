@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import functools
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+from aiokafka.partitioner import murmur2
 
 log = logging.getLogger("cch.messaging")
 
@@ -116,9 +118,12 @@ async def ensure_topics(settings: KafkaSettings, topics: list[str]) -> list[str]
         await admin.close()
 
 
-async def cluster_id(admin: AIOKafkaAdminClient) -> str | None:
-    described = await admin.describe_cluster()
-    value = described.get("cluster_id")
+async def cluster_id(admin: AIOKafkaAdminClient, *, topic: str) -> str | None:
+    """The broker cluster's id, from a metadata request for one topic (which need not exist):
+    describe_cluster() asks for every topic's partitions and decodes them all, and Tansu answers
+    a request for no topics with every topic too; either costs milliseconds of CPU a check."""
+    response = await admin._get_cluster_metadata(topics=[topic])
+    value = getattr(response, "cluster_id", None)
     return str(value) if value else None
 
 
@@ -139,3 +144,14 @@ async def wait_for_broker(settings: KafkaSettings, *, timeout: float = 30.0) -> 
             delay = min(delay * 2, 2.0)
         finally:
             await admin.close()
+
+
+@functools.lru_cache(maxsize=65536)
+def _key_hash(key: bytes) -> int:
+    return int(murmur2(key)) & 0x7FFFFFFF
+
+
+def partition_for(key: bytes, partitions: list[int]) -> int:
+    """The partition the producer's default partitioner (Java client's too) picks for a key;
+    the hash of each key is kept, as the same patients' keys come back all the time."""
+    return partitions[_key_hash(key) % len(partitions)]
