@@ -170,7 +170,7 @@ async def coordinator_board(principal: Coordinator, runtime: RuntimeDep) -> dict
     now = clock_of(runtime).now()
     async with runtime.uow() as uow:
         result = await reports.board(
-            uow.session, now, auto_assign=bool(runtime.settings.auto_assign)
+            uow.session, now, auto_assign=bool(getattr(runtime.settings, "auto_assign", False))
         )
         await record_access(
             uow.session,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypedDict
 
 from cch_messaging import MessagingUnitOfWork
 from dispatch.adapters import repository as repo
@@ -23,7 +24,15 @@ class Actor:
     acts_for_any: bool = True
 
 
-def event_key(stored: StoredRequest) -> dict[str, str]:
+class EventKey(TypedDict):
+    """uow.publish's key and aggregate arguments."""
+
+    key: str
+    aggregate_type: str
+    aggregate_id: str
+
+
+def event_key(stored: StoredRequest) -> EventKey:
     """Opaque patient key (never the NHS number) and the request as aggregate."""
     return {
         "key": stored.patient_key,
