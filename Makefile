@@ -58,7 +58,7 @@ test-e2e: setup
 lint: setup ## ruff and mypy
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
-	$(UV) run --frozen mypy libs/*/src
+	$(UV) run --frozen mypy libs/*/src services/*/src/*
 
 fmt: setup ## format and fix what ruff can
 	$(UV) run --frozen ruff format .

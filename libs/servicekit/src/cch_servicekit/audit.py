@@ -6,7 +6,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB, UUID
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from cch_auth import Principal
 
@@ -89,7 +89,7 @@ def access_row(
 
 
 async def record_access(
-    session: AsyncSession,
+    session: AsyncSession | AsyncConnection,
     table: sa.Table,
     *,
     principal: Principal,

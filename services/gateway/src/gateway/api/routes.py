@@ -1,7 +1,7 @@
 """The gateway's routes: /fhir/* by resource type, /api/<service>/* by service."""
 
 import asyncio
-from typing import Annotated
+from typing import Annotated, Any
 
 import httpx
 from fastapi import APIRouter, Depends, Request
@@ -52,7 +52,7 @@ async def capability(
 ) -> FhirResponse:
     upstreams = runtime.extras["upstreams"]
 
-    async def fetch(svc: str) -> dict | None:
+    async def fetch(svc: str) -> dict[str, Any] | None:
         try:
             r = await client.get(
                 f"{upstreams[svc]}/fhir/metadata",

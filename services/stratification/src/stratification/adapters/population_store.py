@@ -45,7 +45,8 @@ def _csv(columns: list[list[str]]) -> io.BytesIO:
 def _text(values: npt.NDArray[Any]) -> list[str]:
     """Text of each value, converting each distinct value once (days, codes, practices repeat)."""
     uniques, inverse = np.unique(values, return_inverse=True)
-    return np.asarray(uniques.astype(str), dtype=object)[inverse].tolist()
+    text: list[str] = np.asarray(uniques.astype(str), dtype=object)[inverse].tolist()
+    return text
 
 
 def _patient_csv(pop: SyntheticPopulation) -> io.BytesIO:

@@ -32,7 +32,9 @@ COLUMNS = [
 ]
 
 
-async def _report(runtime: Any, principal: Principal, practices: list[str], on: date) -> list[dict]:
+async def _report(
+    runtime: Any, principal: Principal, practices: list[str], on: date
+) -> list[dict[str, Any]]:
     async with runtime.engine.begin() as conn:
         known = set(
             (
