@@ -37,9 +37,7 @@ import os
 import platform
 import random
 import shutil
-import statistics
 import tempfile
-import time
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -49,7 +47,8 @@ from typing import Any
 import asyncpg
 import httpx
 import uvloop
-from sqlalchemy import event as sa_event
+from in_process import AsgiClient, StatementCounter
+from timing import Phase, drive
 
 GOAL_RATIO = 0.30
 NHS = "https://fhir.nhs.uk/Id/nhs-number"
@@ -85,157 +84,6 @@ def service_request(nhs: str) -> dict[str, Any]:
             }
         ],
     }
-
-
-def latency_stats(samples: list[float]) -> dict[str, float]:
-    s = sorted(samples)
-
-    def pick(q: float) -> float:
-        return s[min(len(s) - 1, int(q * len(s)))] * 1000
-
-    return {
-        "n": len(s),
-        "p50_ms": round(pick(0.50), 2),
-        "p99_ms": round(pick(0.99), 2),
-        "mean_ms": round(statistics.fmean(s) * 1000, 2),
-    }
-
-
-async def drive(
-    n: int, concurrency: int, one: Callable[[int], Awaitable[None]]
-) -> tuple[float, list[float]]:
-    """Run `one(i)` for i in range(n) from `concurrency` workers; (elapsed s, latencies s)."""
-    latencies: list[float] = []
-    drive.cpu_s = 0.0  # type: ignore[attr-defined]
-    counter = iter(range(n))
-
-    async def worker() -> None:
-        for i in counter:
-            t = time.perf_counter()
-            await one(i)
-            latencies.append(time.perf_counter() - t)
-
-    t0, cpu0 = time.perf_counter(), time.process_time()
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    drive.cpu_s = time.process_time() - cpu0  # type: ignore[attr-defined]
-    return time.perf_counter() - t0, latencies
-
-
-def timed_result(
-    n: int, concurrency: int, elapsed: float, latencies: list[float]
-) -> dict[str, Any]:
-    """Throughput, latency and this process's CPU per request (client + server: one process)."""
-    return {
-        "requests": n,
-        "concurrency": concurrency,
-        "seconds": round(elapsed, 3),
-        "requests_per_s": round(n / elapsed, 1),
-        "cpu_ms_per_request": round(drive.cpu_s / n * 1000, 3),  # type: ignore[attr-defined]
-        **latency_stats(latencies),
-    }
-
-
-class AsgiClient:
-    """Calls the app as an ASGI server does once it has parsed a request (scope, receive,
-    send), with none of an HTTP client library's own work: the server's cost alone, as a load
-    generator in another process would see it. (`--client httpx` uses httpx's ASGI transport.)"""
-
-    def __init__(self, app: Any, headers: dict[str, str]) -> None:
-        self.app = app
-        self.headers = [(k.lower().encode(), v.encode()) for k, v in headers.items()]
-
-    async def request(self, method: str, path: str, body: bytes = b"") -> tuple[int, bytes]:
-        scope = {
-            "type": "http",
-            "asgi": {"version": "3.0"},
-            "http_version": "1.1",
-            "method": method,
-            "scheme": "http",
-            "path": path,
-            "raw_path": path.encode(),
-            "query_string": b"",
-            "root_path": "",
-            "headers": [*self.headers, (b"content-length", str(len(body)).encode())],
-            "client": ("127.0.0.1", 50000),
-            "server": ("referrals", 80),
-        }
-        delivered = False
-        status = 0
-        chunks: list[bytes] = []
-
-        async def receive() -> dict[str, Any]:
-            nonlocal delivered
-            if not delivered:
-                delivered = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            await asyncio.Event().wait()  # the client never disconnects
-            raise AssertionError("unreachable")
-
-        async def send(message: dict[str, Any]) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            elif message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
-
-        await self.app(scope, receive, send)
-        return status, b"".join(chunks)
-
-
-class StatementCounter:
-    """Round trips the service makes: the engine's statements, BEGINs and COMMITs/ROLLBACKs,
-    and the driver pool's single statements."""
-
-    def __init__(self, runtime: Any) -> None:
-        self.count = 0
-        self.engine_on = False
-        self.engine = runtime.engine.sync_engine
-        self.names = ("before_cursor_execute", "begin", "commit", "rollback")
-        for name in self.names:
-            sa_event.listen(self.engine, name, self._one)
-        self.driver = runtime.driver
-        fetchrow = self.driver.fetchrow
-
-        async def counted(sql: str, *args: Any) -> Any:
-            self._one()
-            return await fetchrow(sql, *args)
-
-        self.driver.fetchrow = counted
-
-    def _one(self, *args: Any, **kwargs: Any) -> None:
-        self.count += self.engine_on
-
-    def close(self) -> None:
-        for name in self.names:
-            sa_event.remove(self.engine, name, self._one)
-        del self.driver.fetchrow  # the class's own method again
-
-
-class Phase:
-    """One side's timed rounds, summed: requests, seconds, CPU and latencies."""
-
-    def __init__(self, concurrency: int) -> None:
-        self.concurrency = concurrency
-        self.n = 0
-        self.elapsed = 0.0
-        self.cpu_s = 0.0
-        self.latencies: list[float] = []
-
-    async def round(self, n: int, one: Callable[[int], Awaitable[None]]) -> None:
-        offset = self.n
-
-        async def shifted(i: int) -> None:
-            await one(offset + i)
-
-        elapsed, latencies = await drive(n, self.concurrency, shifted)
-        self.n += n
-        self.elapsed += elapsed
-        self.cpu_s += drive.cpu_s  # type: ignore[attr-defined]
-        self.latencies += latencies
-
-    def result(self) -> dict[str, Any]:
-        drive.cpu_s = self.cpu_s  # type: ignore[attr-defined]
-        return timed_result(self.n, self.concurrency, self.elapsed, self.latencies)
 
 
 async def bench_both(

@@ -3,7 +3,7 @@
 from cch_messaging.consumer import EventConsumer, PoisonEvent
 from cch_messaging.handlers import BatchHandler, Handler, HandlerRegistry
 from cch_messaging.kafka import KafkaSettings, ensure_topics
-from cch_messaging.outbox_rows import OutgoingEvent
+from cch_messaging.outbox_rows import EventRouting, OutgoingEvent
 from cch_messaging.relay import OutboxRelay
 from cch_messaging.tables import inbox_table, outbox_table
 from cch_messaging.uow import MessagingUnitOfWork
@@ -11,6 +11,7 @@ from cch_messaging.uow import MessagingUnitOfWork
 __all__ = [
     "BatchHandler",
     "EventConsumer",
+    "EventRouting",
     "Handler",
     "HandlerRegistry",
     "KafkaSettings",

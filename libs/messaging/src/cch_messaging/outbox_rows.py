@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypedDict
 
 import orjson
 import sqlalchemy as sa
@@ -44,6 +44,15 @@ _ARRAYS: tuple[tuple[str, str, Any], ...] = (
     ("headers", "o_headers", ARRAY(sa.Text)),
 )
 _JSON_COLUMNS = ("payload", "headers")
+
+
+class EventRouting(TypedDict):
+    """Where an event goes and what it is about: uow.publish's and outgoing_event's key and
+    aggregate arguments (the key is an opaque id, never PII)."""
+
+    key: str
+    aggregate_type: str
+    aggregate_id: str
 
 
 @lru_cache(maxsize=1024)

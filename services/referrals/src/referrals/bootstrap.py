@@ -5,7 +5,7 @@ from collections.abc import Callable
 from cch_servicekit import Problem, Runtime, ServiceDefinition
 from referrals.adapters import referral_tables  # noqa: F401  (registers the referral tables)
 from referrals.adapters.tables import metadata
-from referrals.api import fhir, fhir_search, reports, self_referrals, triage
+from referrals.api import fhir, fhir_create, fhir_search, reports, self_referrals, triage
 from referrals.config import Settings
 from referrals.domain import errors
 from referrals.domain.clock import Clock, SystemClock
@@ -69,6 +69,7 @@ def service_definition(
         settings=settings or Settings(),
         metadata=metadata,
         routers=[
+            fhir_create.router,
             fhir.router,
             fhir_search.router,
             triage.router,

@@ -12,7 +12,7 @@ from careplans.adapters.tables import access_audit, resource
 from careplans.fhir.search_query import DateFilter, ReferenceFilter, TokenFilter
 from careplans.service_layer.audit_trail import audit_event
 from careplans.service_layer.search import parse
-from cch_fhir.bundle import public_base, searchset
+from cch_fhir.bundle import fhir_base, searchset
 from cch_fhir.errors import FhirError
 from cch_fhir.http import FhirResponse
 from cch_fhir.versioning import version_headers
@@ -86,7 +86,7 @@ async def search_audit(request: Request, runtime: RuntimeDep) -> Response:
         count=query.count,
     )
     for e in bundle.get("entry", []):
-        e["fullUrl"] = f"{public_base(request)}/fhir/AuditEvent/{e['resource']['id']}"
+        e["fullUrl"] = f"{fhir_base(request)}/AuditEvent/{e['resource']['id']}"
     return FhirResponse(bundle)
 
 

@@ -19,7 +19,7 @@ from careplans.domain.nhs_number import NHS_NUMBER_SYSTEM, is_valid_nhs_number
 from careplans.service_layer import access
 from careplans.service_layer.audit_trail import BREAK_GLASS
 from cch_auth.smart import Interaction
-from cch_fhir.bundle import public_base
+from cch_fhir.bundle import fhir_base
 from cch_fhir.http import FhirResponse
 from cch_servicekit import Problem
 from cch_servicekit.deps import PrincipalDep, RuntimeDep
@@ -114,6 +114,6 @@ async def get_crisis_summary(
         flags=[c for c in contents if c["resourceType"] == "Flag"],
         at=now,
     )
-    bundle = as_bundle(summary, base_url=f"{public_base(request)}/fhir")
+    bundle = as_bundle(summary, base_url=fhir_base(request))
     bundle["timestamp"] = now.isoformat().replace("+00:00", "Z")
     return FhirResponse(bundle)

@@ -18,7 +18,7 @@ from careplans.service_layer.record_read import read_record
 from careplans.service_layer.resources import Resources, Written
 from careplans.service_layer.search import search
 from cch_auth.smart import Interaction
-from cch_fhir.bundle import history, paging, public_base, searchset
+from cch_fhir.bundle import fhir_base, history, paging, searchset
 from cch_fhir.errors import FhirError
 from cch_fhir.http import FHIR_JSON, FhirResponse, expect_type, read_resource
 from cch_fhir.versioning import parse_if_match, version_headers
@@ -27,10 +27,6 @@ from cch_servicekit.direct_route import DirectRoute
 
 router = APIRouter(prefix="/fhir", tags=["fhir"])
 IfMatch = Annotated[str | None, Header(alias="If-Match")]
-
-
-def fhir_base(request: Request) -> str:
-    return f"{public_base(request)}/fhir"
 
 
 def _type(rtype: str) -> str:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TypedDict
 
-from cch_messaging import MessagingUnitOfWork
+from cch_messaging import EventRouting, MessagingUnitOfWork
 from dispatch.adapters import repository as repo
 from dispatch.adapters.repository import StoredRequest
 from dispatch.domain.errors import UnknownClinician
@@ -24,15 +23,7 @@ class Actor:
     acts_for_any: bool = True
 
 
-class EventKey(TypedDict):
-    """uow.publish's key and aggregate arguments."""
-
-    key: str
-    aggregate_type: str
-    aggregate_id: str
-
-
-def event_key(stored: StoredRequest) -> EventKey:
+def event_key(stored: StoredRequest) -> EventRouting:
     """Opaque patient key (never the NHS number) and the request as aggregate."""
     return {
         "key": stored.patient_key,

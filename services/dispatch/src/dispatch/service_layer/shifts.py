@@ -8,18 +8,18 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cch_contracts.events.dispatch import DispatchReleased, DispatchShiftEnded, DispatchShiftStarted
-from cch_messaging import MessagingUnitOfWork
+from cch_messaging import EventRouting, MessagingUnitOfWork
 from dispatch.adapters import repository as repo
 from dispatch.adapters import tables as t
 from dispatch.domain.errors import ClinicianUnavailable, InvalidShift
 from dispatch.domain.roster import Clinician, Handover, Roster, Shift
 from dispatch.domain.vocabulary import ClinicianStatus
-from dispatch.service_layer.records import EventKey, event_key, load_clinician, load_request
+from dispatch.service_layer.records import event_key, load_clinician, load_request
 
 CLINICIAN_AGGREGATE = "dispatch-clinician"
 
 
-def _clinician_key(clinician_id: str) -> EventKey:
+def _clinician_key(clinician_id: str) -> EventRouting:
     """Roster events carry no patient: keyed by the clinician's id."""
     return {
         "key": clinician_id,

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from cch_auth import Principal
-from cch_fhir.bundle import public_base
+from cch_fhir.bundle import fhir_base
 from cch_fhir.capability import merge
 from cch_fhir.errors import FhirError
 from cch_fhir.http import FhirResponse
@@ -65,7 +65,7 @@ async def capability(
     statements = [
         s for s in await asyncio.gather(*(fetch(s) for s in FHIR_CAPABILITY_SOURCES)) if s
     ]
-    return FhirResponse(merge(statements, base_url=f"{public_base(request)}/fhir"))
+    return FhirResponse(merge(statements, base_url=fhir_base(request)))
 
 
 @router.post("/fhir", tags=["fhir"], summary="A transaction or batch Bundle (activity data)")

@@ -29,13 +29,18 @@ async def get_clock(runtime: RuntimeDep) -> Clock:
 ClockDep = Annotated[Clock, Depends(get_clock)]
 
 
-def fhir_scope(interaction: Interaction) -> Any:
+def require_fhir_scope(principal: Principal, interaction: Interaction) -> None:
     """The caller needs a SMART scope for ServiceRequest (or the admin role)."""
+    if not (principal.permits("ServiceRequest", interaction) or principal.has_role()):
+        raise forbidden(f"scope for ServiceRequest.{interaction.value} is required")
+
+
+def fhir_scope(interaction: Interaction) -> Any:
+    """require_fhir_scope as a dependency."""
 
     async def check(principal: PrincipalDep) -> Principal:
-        if principal.permits("ServiceRequest", interaction) or principal.has_role():
-            return principal
-        raise forbidden(f"scope for ServiceRequest.{interaction.value} is required")
+        require_fhir_scope(principal, interaction)
+        return principal
 
     return check
 

@@ -1,66 +1,34 @@
-"""FHIR R4 ServiceRequest for EHRs: create (conditional), read, vread, history, update, search."""
+"""FHIR R4 ServiceRequest for EHRs: capability, $validate, read, vread, history, update (create:
+fhir_create.py; search: fhir_search.py)."""
 
-from datetime import datetime
 from typing import Annotated, Any
-from urllib.parse import parse_qsl
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import Response
 
 from cch_auth import Interaction, Principal
-from cch_auth.errors import forbidden
 from cch_contracts import patient_key
-from cch_fhir.bundle import history, paging, public_base
+from cch_fhir.bundle import fhir_base, history, paging
 from cch_fhir.capability import capability_statement
 from cch_fhir.errors import FhirError, not_found
-from cch_fhir.http import FHIR_JSON, FhirResponse, expect_type, read_resource
-from cch_fhir.versioning import parse_if_match, version_headers
-from cch_messaging import MessagingUnitOfWork
-from cch_servicekit import PrincipalDep, RuntimeDep
-from cch_servicekit.direct_route import DirectRoute
-from referrals.adapters.referral_search import build_query
+from cch_fhir.http import FhirResponse, expect_type, read_resource
+from cch_fhir.versioning import parse_if_match
+from cch_servicekit import RuntimeDep
 from referrals.adapters.referral_store import ReferralStore
-from referrals.adapters.referral_tables import referral
-from referrals.api.deps import ClockDep, accessor, audit, clock_of, fhir_scope
+from referrals.api.deps import ClockDep, audit, fhir_scope
+from referrals.api.fhir_responses import RTYPE, parse_outcome, resource_headers, subject_key
 from referrals.domain.amendments import Amendment
-from referrals.domain.deduplication import ArrivalOutcome
-from referrals.domain.referral_requests import ReferralRequest
 from referrals.domain.vocabulary import ROUTE_SYSTEM, ReferralRoute
-from referrals.fhir.service_request import ParsedServiceRequest, parse_service_request
+from referrals.fhir.service_request import parse_service_request
 from referrals.fhir.service_request_json import opening_note, rendered_notes
-from referrals.service_layer.referrals import Received, receive, receive_alone, update_referral
+from referrals.service_layer.referrals import update_referral
 
 router = APIRouter(prefix="/fhir", tags=["fhir"])
-RTYPE = "ServiceRequest"
 IfMatch = Annotated[str | None, Header(alias="If-Match")]
 
 
 def _principal(interaction: Interaction) -> Any:
     return Depends(fhir_scope(interaction))
-
-
-def fhir_base(request: Request) -> str:
-    return f"{public_base(request)}/fhir"
-
-
-def _key(resource: dict[str, Any]) -> str | None:
-    ident = (resource.get("subject") or {}).get("identifier") or {}
-    value = ident.get("value")
-    if ident.get("system") == "https://fhir.nhs.uk/Id/nhs-number" and value:
-        return patient_key(value)
-    return value if isinstance(value, str) else None
-
-
-def _outcome(parsed: ParsedServiceRequest) -> FhirResponse:
-    return FhirResponse(parsed.operation_outcome(), status_code=parsed.http_status)
-
-
-def _headers(request: Request, resource: dict[str, Any]) -> dict[str, str]:
-    version = int(resource["meta"]["versionId"])
-    at = datetime.fromisoformat(resource["meta"]["lastUpdated"].replace("Z", "+00:00"))
-    location = f"{fhir_base(request)}/{RTYPE}/{resource['id']}/_history/{version}"
-    return version_headers(version, at, location)
 
 
 def _full_urls(request: Request, bundle: dict[str, Any]) -> dict[str, Any]:
@@ -138,112 +106,6 @@ async def metadata(request: Request) -> Response:
     return FhirResponse(referrals_capability(fhir_base(request)))
 
 
-# --- create --------------------------------------------------------------------------------
-async def _conditional(uow: MessagingUnitOfWork, query: str) -> list[dict[str, Any]]:
-    params = parse_qsl(query.lstrip("?"), keep_blank_values=True)
-    if not params:
-        raise FhirError.of(400, "invalid", "If-None-Exist needs search parameters", "If-None-Exist")
-    built = build_query(params, key_for=patient_key)
-    if built.ignored:
-        raise FhirError.of(
-            400,
-            "not-supported",
-            f"If-None-Exist parameter(s) not supported: {', '.join(built.ignored)}",
-            "If-None-Exist",
-        )
-    rows = await uow.session.execute(
-        sa.select(referral.c.resource).where(*built.conditions).limit(2)
-    )
-    return list(rows.scalars())
-
-
-async def create(request: Request, runtime: RuntimeDep, principal: PrincipalDep) -> Response:
-    """Create, or with If-None-Exist a conditional create (200 with the match, 412 when more
-    than one matches). Served by DirectRoute: no per-request dependency solving. The usual
-    arrival, and a resend guard on the referral's own identifier, is one statement committed
-    on its own (receive_alone); anything else links under the patient's lock."""
-    if not (principal.permits(RTYPE, Interaction.CREATE) or principal.has_role()):
-        raise forbidden(f"scope for {RTYPE}.create is required")
-    clock = clock_of(runtime)
-    body = await read_resource(request)
-    expect_type(body, RTYPE)
-    parsed = parse_service_request(body, now=clock.now(), patient_key_for=patient_key)
-    if parsed.request is None:
-        return _outcome(parsed)
-    if_none_exist = request.headers.get("if-none-exist")
-    arrival = accessor(principal, detail_prefix="arrival")
-    alone = not if_none_exist or _guards_own_identifier(if_none_exist, parsed.request)
-    if alone:
-        received = await receive_alone(
-            runtime.driver, parsed.request, clock=clock, accessor=arrival
-        )
-        if received is not None:
-            return _received(request, received)
-    async with runtime.uow() as uow:
-        if if_none_exist:
-            matches = await _conditional(uow, if_none_exist)
-            if len(matches) > 1:
-                raise FhirError.of(412, "duplicate", "If-None-Exist matched more than one referral")
-            if matches:
-                found = matches[0]
-                await audit(
-                    uow.session,
-                    principal,
-                    interaction="read",
-                    resource_id=found["id"],
-                    patient_key=_key(found),
-                    detail="conditional create matched an existing referral",
-                )
-                await uow.commit()
-                return FhirResponse(found, status_code=200, headers=_headers(request, found))
-        received = await receive(
-            uow,
-            parsed.request,
-            clock=clock,
-            actor=principal.actor,
-            accessor=arrival,
-            first_tried=alone,
-        )
-        await uow.commit()
-    return _received(request, received)
-
-
-router.add_api_route(
-    "/ServiceRequest",
-    create,
-    methods=["POST"],
-    summary="Create (If-None-Exist for conditional create)",
-    route_class_override=DirectRoute,
-    openapi_extra={
-        "parameters": [
-            {
-                "name": "If-None-Exist",
-                "in": "header",
-                "required": False,
-                "schema": {"type": "string"},
-                "description": "conditional create: search parameters (identifier=system|value)",
-            }
-        ]
-    },
-)
-
-
-def _guards_own_identifier(if_none_exist: str, request: ReferralRequest) -> bool:
-    """If-None-Exist asks for exactly the referral's own referrer identifier: the one-statement
-    arrival already writes nothing when a referral holds it."""
-    ident = request.referrer_identifier
-    params = parse_qsl(if_none_exist.lstrip("?"), keep_blank_values=True)
-    return ident is not None and params == [("identifier", f"{ident.system}|{ident.value}")]
-
-
-def _received(request: Request, received: Received) -> Response:
-    status = 201 if received.outcome is ArrivalOutcome.CREATED else 200
-    headers = _headers(request, received.resource)
-    if received.body is not None:
-        return Response(received.body, status_code=status, headers=headers, media_type=FHIR_JSON)
-    return FhirResponse(received.resource, status_code=status, headers=headers)
-
-
 @router.post("/ServiceRequest/$validate", summary="$validate: an OperationOutcome, nothing stored")
 async def validate(
     request: Request,
@@ -256,7 +118,7 @@ async def validate(
         found = [p.get("resource") for p in params if p.get("name") == "resource"]
         body = found[0] if found and isinstance(found[0], dict) else {}
     parsed = parse_service_request(body, now=clock.now(), patient_key_for=patient_key)
-    return _outcome(parsed)
+    return parse_outcome(parsed)
 
 
 # --- read, vread, history ------------------------------------------------------------------
@@ -272,10 +134,14 @@ async def read(
         if resource is None:
             raise not_found(RTYPE, rid)
         await audit(
-            uow.session, principal, interaction="read", resource_id=rid, patient_key=_key(resource)
+            uow.session,
+            principal,
+            interaction="read",
+            resource_id=rid,
+            patient_key=subject_key(resource),
         )
         await uow.commit()
-    return FhirResponse(resource, headers=_headers(request, resource))
+    return FhirResponse(resource, headers=resource_headers(request, resource))
 
 
 @router.get("/ServiceRequest/{rid}/_history/{vid}", summary="Version read")
@@ -293,10 +159,14 @@ async def vread(
         if resource is None:
             raise FhirError.of(404, "not-found", f"{RTYPE}/{rid} has no version {vid}")
         await audit(
-            uow.session, principal, interaction="vread", resource_id=rid, patient_key=_key(resource)
+            uow.session,
+            principal,
+            interaction="vread",
+            resource_id=rid,
+            patient_key=subject_key(resource),
         )
         await uow.commit()
-    return FhirResponse(resource, headers=_headers(request, resource))
+    return FhirResponse(resource, headers=resource_headers(request, resource))
 
 
 @router.get("/ServiceRequest/{rid}/_history", summary="Instance history")
@@ -318,7 +188,7 @@ async def instance_history(
             principal,
             interaction="history",
             resource_id=rid,
-            patient_key=_key(current),
+            patient_key=subject_key(current),
         )
         await uow.commit()
     bundle = history(request, versions=versions, total=total, offset=offset, count=count)
@@ -374,7 +244,7 @@ async def update(
             stored_patient=current.patient,
         )
         if parsed.request is None or parsed.status is None:
-            return _outcome(parsed)
+            return parse_outcome(parsed)
         texts = [str(n.get("text") or "") for n in body.get("note") or []]
         note = opening_note(current, texts)
         request_ = parsed.request
@@ -411,4 +281,4 @@ async def update(
             detail=f"version {resource['meta']['versionId']}, status {resource['status']}",
         )
         await uow.commit()
-    return FhirResponse(resource, headers=_headers(request, resource))
+    return FhirResponse(resource, headers=resource_headers(request, resource))

@@ -5,7 +5,8 @@ from datetime import datetime
 from cch_contracts import EventPayload
 from cch_contracts.events import referrals as contract
 from cch_contracts.vocabulary import Locality, NeedLevel, Priority, ReferralRoute, Tier
-from cch_messaging import MessagingUnitOfWork
+from cch_messaging import EventRouting, MessagingUnitOfWork, OutgoingEvent
+from cch_messaging.outbox_rows import outgoing_event
 from referrals.domain import events as domain
 from referrals.domain.decisions import DecisionKind
 from referrals.domain.occurrence import WhenToSee
@@ -118,15 +119,21 @@ def pending_payloads(referral: Referral) -> list[EventPayload]:
     return [p for p in map(to_payload, referral.pull_events()) if p is not None]
 
 
-def publish_pending(uow: MessagingUnitOfWork, referral: Referral) -> list[str]:
-    """Queue the referral's collected events in the UoW's outbox; returns the types queued."""
-    queued: list[str] = []
+def routing(referral: Referral) -> EventRouting:
+    """A referral's events are keyed by the patient (opaque key), so they stay in order."""
+    return {
+        "key": referral.patient.patient_key,
+        "aggregate_type": "referral",
+        "aggregate_id": referral.referral_id,
+    }
+
+
+def publish_pending(uow: MessagingUnitOfWork, referral: Referral) -> None:
+    """Queue the referral's collected events in the UoW's outbox."""
     for payload in pending_payloads(referral):
-        uow.publish(
-            payload,
-            key=referral.patient.patient_key,
-            aggregate_type="referral",
-            aggregate_id=referral.referral_id,
-        )
-        queued.append(type(payload).__name__)
-    return queued
+        uow.publish(payload, **routing(referral))
+
+
+def pending_events(referral: Referral) -> list[OutgoingEvent]:
+    """The referral's collected events as outbox rows, for a write that is one statement."""
+    return [outgoing_event(payload, **routing(referral)) for payload in pending_payloads(referral)]

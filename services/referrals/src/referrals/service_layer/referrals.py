@@ -12,7 +12,6 @@ import orjson
 
 from cch_db.driver_pool import DriverPool
 from cch_messaging import MessagingUnitOfWork
-from cch_messaging.outbox_rows import outgoing_event
 from referrals.adapters.access_log import Accessor
 from referrals.adapters.referral_opening import open_alone
 from referrals.adapters.referral_store import ReferralStore
@@ -27,7 +26,7 @@ from referrals.domain.referrals import Referral
 from referrals.domain.triage import exclude, include, reverse
 from referrals.domain.vocabulary import Locality, MostPressingNeed, NeedLevel
 from referrals.fhir.service_request_json import to_service_request
-from referrals.service_layer.publishing import pending_payloads, publish_pending
+from referrals.service_layer.publishing import pending_events, publish_pending
 
 
 class UnknownReferral(LookupError):
@@ -68,15 +67,7 @@ async def receive_alone(
     referral = first.referral
     resource = to_service_request(referral)
     body = orjson.dumps(resource).decode()
-    events = [
-        outgoing_event(
-            payload,
-            key=referral.patient.patient_key,
-            aggregate_type="referral",
-            aggregate_id=referral.referral_id,
-        )
-        for payload in pending_payloads(referral)
-    ]
+    events = pending_events(referral)
     access = _access_row(accessor, first, ArrivalOutcome.CREATED)
     opened = await open_alone(
         pool, referral, resource=resource, resource_text=body, access=access, events=events
